@@ -1,0 +1,388 @@
+"""The DynamoDB data layer: the accounts table (with its sparse, sharded due index) and the
+append-only contact log. The only module that talks to either table.
+
+Table names come from the environment (ACCOUNTS_TABLE, CONTACTS_TABLE) and are bound when
+this module is imported; template.yaml sets them on every function.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from ..domain.model import Account, Action, Contact, LegalState, RecentContact, Stage, Status
+
+REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+DUE_SHARDS = int(os.environ.get("DUE_SHARDS", "8"))
+
+
+_CONNECTION: Connection | None = None
+
+
+def _connection() -> Connection:
+    """One connection for transactions, reused across invocations (building one costs a client)."""
+    global _CONNECTION
+    if _CONNECTION is None:
+        _CONNECTION = Connection(region=REGION)
+    return _CONNECTION
+
+
+class ClaimRefused(Exception):
+    """The account changed since it was assessed (or the action is already claimed): do not act."""
+
+
+class DueIndex(GlobalSecondaryIndex["AccountItem"]):
+    class Meta:
+        index_name = "due"
+        projection = KeysOnlyProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class AccountItem(Model):
+    class Meta:
+        table_name = os.environ.get("ACCOUNTS_TABLE", "accounts")
+        region = REGION
+
+    account_id = UnicodeAttribute(hash_key=True)
+    phone = UnicodeAttribute()
+    balance = UnicodeAttribute()
+    fees = UnicodeAttribute(default="0")
+    currency = UnicodeAttribute()
+    due_date = UnicodeAttribute()
+    profile = UnicodeAttribute()
+    timezone = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)
+    product = UnicodeAttribute(default="default")
+    sms_consent = BooleanAttribute(default=True)
+    emergency_contacts = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute(default=Status.ACTIVE.value)
+    stage = UnicodeAttribute(default=Stage.PRE_DUE.value)
+    opted_out = ListAttribute(of=UnicodeAttribute, default=list)
+    hold_reason = UnicodeAttribute(null=True)
+    promised_date = UnicodeAttribute(null=True)
+    promised_amount = UnicodeAttribute(null=True)
+    confirmation_due = BooleanAttribute(default=False)
+    last_fired = MapAttribute(default=dict)  # rule name -> ISO local date
+    recent = ListAttribute(default=list)  # [{"d": date, "a": action, "r": reached}]
+    claims = MapAttribute(default=dict)  # idempotency key -> "claimed" | "done"
+    failed_call_attempts = NumberAttribute(default=0)
+    last_reached = UnicodeAttribute(null=True)
+    refusals = NumberAttribute(default=0)
+    visits_attempted = NumberAttribute(default=0)
+    legal_state = UnicodeAttribute(null=True)
+    legal_decided_on = UnicodeAttribute(null=True)
+    legal_task_token = UnicodeAttribute(null=True)
+    event_seq = NumberAttribute(default=0)
+    due_shard = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    due = DueIndex()
+
+
+class ContactItem(Model):
+    class Meta:
+        table_name = os.environ.get("CONTACTS_TABLE", "contacts")
+        region = REGION
+
+    account_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)  # local day#action#rule: unique, so appends are idempotent
+    action = UnicodeAttribute()
+    stage = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    at = UnicodeAttribute()
+    local_time = UnicodeAttribute()
+    run_id = UnicodeAttribute()
+    policy_version = UnicodeAttribute()
+    profile = UnicodeAttribute()
+    to = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    provider_id = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # TTL: retention by profile
+
+
+def shard_of(account_id: str) -> str:
+    return f"DUE#{zlib.crc32(account_id.encode()) % DUE_SHARDS}"
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def to_account(item: AccountItem) -> Account:
+    return Account(
+        account_id=item.account_id,
+        phone=item.phone,
+        balance=Decimal(item.balance),
+        fees=Decimal(item.fees),
+        currency=item.currency,
+        due_date=date.fromisoformat(item.due_date),
+        profile=item.profile,
+        timezone=item.timezone,
+        locale=item.locale,
+        product=item.product,
+        sms_consent=item.sms_consent,
+        emergency_contacts=tuple(item.emergency_contacts or ()),
+        status=Status(item.status),
+        stage=Stage(item.stage),
+        opted_out=frozenset(item.opted_out or ()),
+        hold_reason=item.hold_reason,
+        promised_date=_day(item.promised_date),
+        promised_amount=Decimal(item.promised_amount) if item.promised_amount else None,
+        confirmation_due=item.confirmation_due,
+        last_fired={k: date.fromisoformat(v) for k, v in (item.last_fired.as_dict() if item.last_fired else {}).items()},
+        recent=tuple(
+            RecentContact(date.fromisoformat(r["d"]), Action(r["a"]), bool(r.get("r")))
+            for r in (item.recent or [])
+        ),
+        failed_call_attempts=int(item.failed_call_attempts),
+        last_reached=_day(item.last_reached),
+        refusals=int(item.refusals),
+        visits_attempted=int(item.visits_attempted),
+        legal_state=LegalState(item.legal_state) if item.legal_state else None,
+        legal_decided_on=_day(item.legal_decided_on),
+        event_seq=int(item.event_seq),
+    )
+
+
+# Fields that borrower events own; a dispatch never writes them (and vice versa).
+_EVENT_FIELDS = (
+    "balance", "fees", "status", "opted_out", "hold_reason", "promised_date", "promised_amount",
+    "confirmation_due", "failed_call_attempts", "last_reached", "refusals", "visits_attempted",
+    "legal_state", "legal_decided_on",
+)  # fmt: skip
+
+
+def _event_values(account: Account) -> dict[str, object]:
+    return {
+        "balance": str(account.balance),
+        "fees": str(account.fees),
+        "status": account.status.value,
+        "opted_out": sorted(account.opted_out),
+        "hold_reason": account.hold_reason,
+        "promised_date": _iso(account.promised_date),
+        "promised_amount": str(account.promised_amount) if account.promised_amount is not None else None,
+        "confirmation_due": account.confirmation_due,
+        "failed_call_attempts": account.failed_call_attempts,
+        "last_reached": _iso(account.last_reached),
+        "refusals": account.refusals,
+        "visits_attempted": account.visits_attempted,
+        "legal_state": account.legal_state.value if account.legal_state else None,
+        "legal_decided_on": _iso(account.legal_decided_on),
+    }
+
+
+def _due_actions(account_id: str, due_at: datetime | None) -> list:
+    if due_at is None:
+        return [AccountItem.due_shard.remove(), AccountItem.due_at.remove()]
+    return [AccountItem.due_shard.set(shard_of(account_id)), AccountItem.due_at.set(_iso(due_at))]
+
+
+def enroll(account: Account, due_at: datetime | None) -> bool:
+    """Create the account; False if it already exists (enrolment is idempotent)."""
+    item = AccountItem(
+        account.account_id,
+        phone=account.phone,
+        balance=str(account.balance),
+        fees=str(account.fees),
+        currency=account.currency,
+        due_date=account.due_date.isoformat(),
+        profile=account.profile,
+        timezone=account.timezone,
+        locale=account.locale,
+        product=account.product,
+        sms_consent=account.sms_consent,
+        emergency_contacts=list(account.emergency_contacts),
+        status=account.status.value,
+        stage=account.stage.value,
+        due_shard=shard_of(account.account_id) if due_at else None,
+        due_at=_iso(due_at),
+    )
+    try:
+        item.save(condition=AccountItem.account_id.does_not_exist())
+    except PutError as exc:
+        if _conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
+def load(account_id: str) -> Account | None:
+    try:
+        return to_account(AccountItem.get(account_id, consistent_read=True))
+    except AccountItem.DoesNotExist:
+        return None
+
+
+def load_many(account_ids: Iterable[str]) -> list[Account]:
+    return [to_account(item) for item in AccountItem.batch_get(list(account_ids))]
+
+
+def due_account_ids(shard: int, until: datetime) -> Iterator[str]:
+    """Account ids in one due-index shard whose next check is at or before `until`."""
+    for item in AccountItem.due.query(f"DUE#{shard}", AccountItem.due_at <= _iso(until)):
+        yield item.account_id
+
+
+def save_event_fields(account: Account, expected_seq: int, due_at: datetime | None, extra: dict | None = None) -> None:
+    """Write what a borrower event changed, if nothing else changed the account meanwhile."""
+    values = _event_values(account) | (extra or {})
+    actions = [
+        getattr(AccountItem, name).set(value) if value is not None else getattr(AccountItem, name).remove()
+        for name, value in values.items()
+    ]
+    actions += [AccountItem.event_seq.set(expected_seq + 1), *_due_actions(account.account_id, due_at)]
+    try:
+        AccountItem(account.account_id).update(actions=actions, condition=AccountItem.event_seq == expected_seq)
+    except UpdateError as exc:
+        if _conditional_failure(exc):
+            raise ClaimRefused(f"account {account.account_id} changed concurrently") from exc
+        raise
+
+
+def reschedule(account_id: str, expected_seq: int, due_at: datetime | None) -> bool:
+    """Move the account in the due index, unless an event changed it since it was read."""
+    try:
+        AccountItem(account_id).update(actions=_due_actions(account_id, due_at), condition=AccountItem.event_seq == expected_seq)
+    except UpdateError as exc:
+        if _conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
+def claim(account_id: str, key: str, expected_seq: int, allowed: Iterable[Status]) -> None:
+    """Claim one side effect before it happens. Refused if the account changed or it is already claimed."""
+    condition = (
+        (AccountItem.event_seq == expected_seq)
+        & AccountItem.status.is_in(*[s.value for s in allowed])
+        & AccountItem.claims[key].does_not_exist()
+    )
+    try:
+        AccountItem(account_id).update(actions=[AccountItem.claims[key].set("claimed")], condition=condition)
+    except UpdateError as exc:
+        if _conditional_failure(exc):
+            raise ClaimRefused(f"claim {key} on {account_id} refused") from exc
+        raise
+
+
+def claim_state(account_id: str, key: str) -> str | None:
+    item = AccountItem.get(account_id, consistent_read=True, attributes_to_get=["claims"])
+    return (item.claims.as_dict() if item.claims else {}).get(key)
+
+
+def release(account_id: str, key: str) -> None:
+    """Give a claim back after a send that certainly did not happen, so a retry may send."""
+    AccountItem(account_id).update(
+        actions=[AccountItem.claims[key].remove()], condition=AccountItem.claims[key] == "claimed"
+    )
+
+
+def record(contact: Contact, rule: str, expires_at: int, extra: list | None = None) -> None:
+    """Append the contact to the audit log and mark the claim done, atomically."""
+    day = contact.key.split("#", 1)[0]
+    item = ContactItem(
+        contact.account_id,
+        contact.key,
+        action=contact.action.value,
+        stage=contact.stage.value,
+        purpose=contact.purpose,
+        at=_iso(contact.at),
+        local_time=contact.local_time.isoformat(),
+        run_id=contact.run_id,
+        policy_version=contact.policy_version,
+        profile=contact.profile,
+        to=contact.to,
+        text=contact.text,
+        provider_id=contact.provider_id,
+        expires_at=expires_at,
+    )
+    recent = {"d": day, "a": contact.action.value, "r": False}
+    actions = [
+        AccountItem.claims[contact.key].set("done"),
+        AccountItem.last_fired[rule].set(day),
+        AccountItem.recent.set(AccountItem.recent.append([recent])),
+        *(extra or []),
+    ]
+    if contact.action is not Action.SMS or contact.purpose not in ("confirmation", "promise_reminder"):
+        actions.append(AccountItem.stage.set(contact.stage.value))
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.save(item, condition=ContactItem.key.does_not_exist())
+            tx.update(AccountItem(contact.account_id), actions=actions, condition=AccountItem.claims[contact.key] == "claimed")
+    except TransactWriteError as exc:
+        if _conditional_failure(exc):
+            return  # already recorded by an earlier attempt
+        raise
+
+
+def contacts_of(account_id: str) -> list[Contact]:
+    return [_to_contact(i) for i in ContactItem.query(account_id)]
+
+
+def all_contacts() -> list[Contact]:
+    """Every contact in the log (exports and local simulations; a scan, never used by a run)."""
+    return [_to_contact(i) for i in ContactItem.scan()]
+
+
+def all_accounts() -> list[Account]:
+    return [to_account(i) for i in AccountItem.scan()]
+
+
+def set_legal_token(account_id: str, token: str | None) -> None:
+    action = AccountItem.legal_task_token.set(token) if token else AccountItem.legal_task_token.remove()
+    AccountItem(account_id).update(actions=[action])
+
+
+def legal_token(account_id: str) -> str | None:
+    return AccountItem.get(account_id, consistent_read=True).legal_task_token
+
+
+def _to_contact(item: ContactItem) -> Contact:
+    return Contact(
+        account_id=item.account_id,
+        action=Action(item.action),
+        stage=Stage(item.stage),
+        purpose=item.purpose,
+        at=datetime.fromisoformat(item.at.replace("Z", "+00:00")),
+        local_time=datetime.fromisoformat(item.local_time),
+        key=item.key,
+        run_id=item.run_id,
+        policy_version=item.policy_version,
+        profile=item.profile,
+        to=item.to,
+        text=item.text,
+        provider_id=item.provider_id,
+    )
+
+
+def _conditional_failure(exc: Exception) -> bool:
+    code = getattr(exc, "cause_response_code", None)
+    if code == "ConditionalCheckFailedException":
+        return True
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)

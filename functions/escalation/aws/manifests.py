@@ -1,0 +1,22 @@
+"""Run manifests and reports in S3: the only module that reads or writes the bucket."""
+
+from __future__ import annotations
+
+import json
+
+from .clients import client
+
+
+def write_json(bucket: str, key: str, body: object) -> None:
+    client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(body, default=str).encode(), ContentType="application/json")
+
+
+def read_json(bucket: str, key: str) -> object:
+    return json.loads(client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def read_all(bucket: str, prefix: str) -> list[object]:
+    """Every JSON object under a prefix, in key order."""
+    s3 = client("s3")
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix) for o in page.get("Contents", [])]
+    return [read_json(bucket, k) for k in sorted(keys)]

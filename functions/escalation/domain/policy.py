@@ -1,0 +1,123 @@
+"""The escalation policy as data: the ladder's rules, validated when loaded, versioned.
+
+A rule fires for an account on a local day when the day (relative to the due date) is
+inside [start, end], its cadence allows it (once, or `every` days since it last fired),
+and its condition holds. The default ladder is DOMAIN.md's; a lender ships its own as
+JSON of the same shape (``Policy.from_dict``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Action, Stage
+
+# Conditions a rule may name; each is evaluated by escalation.domain.ladder.
+CONDITIONS = frozenset({"always", "no_promise", "unreachable_or_refused", "legal_prerequisites"})
+
+
+class PolicyError(ValueError):
+    """The policy document is invalid; the message names the rule and field."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str  # also the contact's purpose
+    action: Action
+    stage: Stage
+    start: int  # first day relative to the due date (negative = before)
+    end: int | None = None  # last day (inclusive); None = no end
+    every: int | None = None  # cadence in days; None = once per account
+    condition: str = "always"
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], where: str) -> Rule:
+        def need(key: str) -> Any:
+            if key not in raw:
+                raise PolicyError(f"{where}: missing field '{key}'")
+            return raw[key]
+
+        try:
+            action = Action(need("action"))
+        except ValueError:
+            raise PolicyError(f"{where}: field 'action' must be one of {[a.value for a in Action]}") from None
+        try:
+            stage = Stage(need("stage"))
+        except ValueError:
+            raise PolicyError(f"{where}: field 'stage' must be one of {[s.value for s in Stage]}") from None
+        rule = cls(
+            name=str(need("name")),
+            action=action,
+            stage=stage,
+            start=_int(need("start"), where, "start"),
+            end=None if raw.get("end") is None else _int(raw["end"], where, "end"),
+            every=None if raw.get("every") is None else _int(raw["every"], where, "every"),
+            condition=str(raw.get("condition", "always")),
+        )
+        if rule.condition not in CONDITIONS:
+            raise PolicyError(f"{where}: field 'condition' must be one of {sorted(CONDITIONS)}")
+        if rule.end is not None and rule.end < rule.start:
+            raise PolicyError(f"{where}: field 'end' ({rule.end}) is before 'start' ({rule.start})")
+        if rule.every is not None and rule.every < 1:
+            raise PolicyError(f"{where}: field 'every' must be at least 1")
+        return rule
+
+
+def _int(value: Any, where: str, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PolicyError(f"{where}: field '{name}' must be an integer, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    rules: tuple[Rule, ...]
+    version: str
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Policy:
+        rules_raw = raw.get("rules")
+        if not isinstance(rules_raw, list) or not rules_raw:
+            raise PolicyError("policy: field 'rules' must be a non-empty list")
+        rules = tuple(Rule.from_dict(r, f"policy rule #{i + 1} ({r.get('name', '?')})") for i, r in enumerate(rules_raw))
+        names = [r.name for r in rules]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise PolicyError(f"policy: duplicate rule name(s) {duplicated}")
+        # The version is the content's fingerprint, so two different ladders never share one.
+        digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:10]
+        return cls(name=str(raw.get("name", "custom")), rules=rules, version=f"{raw.get('name', 'custom')}@{digest}")
+
+
+DEFAULT_LADDER: dict[str, Any] = {
+    "name": "default-ladder",
+    "rules": [
+        {"name": "pre_due", "action": "sms", "stage": "pre_due", "start": -3, "end": -1},
+        {"name": "reminder", "action": "sms", "stage": "early", "start": 1, "end": 6},
+        {"name": "early_call", "action": "call", "stage": "early", "start": 3, "end": 6, "condition": "no_promise"},
+        {"name": "follow_up", "action": "sms", "stage": "follow_up", "start": 7, "every": 7},
+        {"name": "follow_up_call", "action": "call", "stage": "follow_up", "start": 7, "every": 3},
+        {
+            "name": "field_visit",
+            "action": "visit",
+            "stage": "field",
+            "start": 30,
+            "every": 30,
+            "condition": "unreachable_or_refused",
+        },
+        {
+            "name": "legal_review",
+            "action": "legal_review",
+            "stage": "legal",
+            "start": 60,
+            "every": 30,
+            "condition": "legal_prerequisites",
+        },
+    ],
+}
+
+DEFAULT_POLICY = Policy.from_dict(DEFAULT_LADDER)

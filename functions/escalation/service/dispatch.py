@@ -1,0 +1,213 @@
+"""Side effects of a decision: claim, act, record — the same three steps for every action.
+
+1. claim: a conditional write on the account that also re-checks it: refused if any
+   borrower event landed since the assessment (event_seq moved) or the action is
+   already claimed. A stale read therefore never sends.
+2. act: publish the SMS, queue the call or visit, start the legal review.
+3. record: append the contact to the audit log and mark the claim done, atomically;
+   then move the account in the due index.
+
+A send that certainly failed releases its claim so a retry may send. A retry that finds
+its claim taken but not done does not act again: at most one contact per key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..aws import dynamo, legal_workflow, sms, work_queues
+from ..config import Settings
+from ..domain.ladder import decide, next_check
+from ..domain.messages import MessageContext, render_sms
+from ..domain.model import CONTACTABLE, Account, Action, Contact, RecentContact, Stage, Status
+from ..domain.policy import DEFAULT_POLICY
+from ..domain.profiles import profile_for
+from ..domain.windows import as_utc, primary_zone, zones_for
+from .runs import context_for
+
+
+@dataclass(frozen=True)
+class Request:
+    """A decision as the daily run's Map hands it to a dispatch state."""
+
+    account_id: str
+    action: Action
+    rule: str
+    stage: Stage
+    key: str
+    event_seq: int
+    run_id: str
+    as_of: str
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> Request:
+        missing = [f for f in ("account_id", "action", "rule", "stage", "key", "event_seq", "run_id", "as_of") if f not in raw]
+        if missing:
+            raise ValueError(f"dispatch request: missing field(s) {', '.join(missing)}")
+        return cls(
+            account_id=str(raw["account_id"]),
+            action=Action(raw["action"]),
+            rule=str(raw["rule"]),
+            stage=Stage(raw["stage"]),
+            key=str(raw["key"]),
+            event_seq=int(raw["event_seq"]),
+            run_id=str(raw["run_id"]),
+            as_of=str(raw["as_of"]),
+        )
+
+
+def contact_time(request: Request, settings: Settings) -> datetime:
+    """When the contact happens: the wall clock, or the run's instant in a simulation."""
+    return as_utc(request.as_of) if settings.clock == "run" else datetime.now(UTC)
+
+
+def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
+    account = dynamo.load(request.account_id)
+    if account is None:
+        return {"account_id": request.account_id, "outcome": "skipped", "reason": "unknown_account"}
+    now = contact_time(request, settings)
+    ctx = context_for(account, now)
+    still_wanted = any(d.key == request.key for d in decide(account, ctx) if d.action is not None)
+    if account.event_seq != request.event_seq or not still_wanted:
+        return {"account_id": request.account_id, "outcome": "skipped", "reason": "changed_since_assessment"}
+    allowed = CONTACTABLE if request.action is Action.SMS else {Status.ACTIVE}
+    try:
+        dynamo.claim(request.account_id, request.key, request.event_seq, allowed)
+    except dynamo.ClaimRefused:
+        return _after_refused_claim(request)
+    act = _ACTS[request.action]
+    try:
+        to, text, provider_id, extra = act(account, request, now, settings)
+    except OptedOutAtProvider:
+        dynamo.release(request.account_id, request.key)
+        return {"account_id": request.account_id, "outcome": "skipped", "reason": "opted_out_at_provider"}
+    except Exception:
+        # The provider refused or the call failed before acceptance: nothing was sent.
+        dynamo.release(request.account_id, request.key)
+        raise
+    return _record(account, request, now, to, text, provider_id, extra, settings)
+
+
+def _after_refused_claim(request: Request) -> dict[str, Any]:
+    state = dynamo.claim_state(request.account_id, request.key)
+    if state is None:
+        return {"account_id": request.account_id, "outcome": "skipped", "reason": "changed_since_assessment"}
+    return {"account_id": request.account_id, "outcome": "duplicate", "claim": state}
+
+
+ActResult = tuple[str | None, str | None, str | None, list]
+
+
+def _send_sms(account: Account, request: Request, now: datetime, settings: Settings) -> ActResult:
+    text = render_text(account, request.rule, now, settings)
+    if sms.opted_out(account.phone):
+        raise OptedOutAtProvider(account.account_id)
+    message_id = sms.send_sms(account.phone, text, request.key)
+    extra = [dynamo.AccountItem.confirmation_due.set(False)] if request.rule == "confirmation" else []
+    return account.phone, text, message_id, extra
+
+
+def render_text(account: Account, rule: str, now: datetime, settings: Settings) -> str:
+    profile = profile_for(account.profile)
+    today = now.astimezone(primary_zone(zones_for(account.phone, account.timezone))).date()
+    ctx = MessageContext(
+        purpose=rule,
+        profile=profile.code,
+        locale=account.locale or profile.default_locale,
+        currency=account.currency,
+        balance=account.balance,
+        fees=account.fees,
+        due_date=account.due_date,
+        deadline=today + timedelta(days=7) if rule == "follow_up" else None,
+        promised_date=account.promised_date,
+        promised_amount=account.promised_amount,
+    )
+    return render_sms(ctx, settings.sender)
+
+
+def _queue(kind: str, url_of: Callable[[Settings], str]) -> Callable[..., ActResult]:
+    def act(account: Account, request: Request, now: datetime, settings: Settings) -> ActResult:
+        body = {
+            "kind": kind,
+            "account_id": account.account_id,
+            "phone": account.phone if kind == "call" else None,
+            "amount_due": str(account.amount_due),
+            "currency": account.currency,
+            "stage": request.stage.value,
+            "purpose": request.rule,
+            "idempotency_key": request.key,
+            "queued_at": now.isoformat(),
+        }
+        message_id = work_queues.enqueue(url_of(settings), body, f"{account.account_id}#{request.key}")
+        return (account.phone if kind == "call" else None), None, message_id, []
+
+    return act
+
+
+def _request_legal_review(account: Account, request: Request, now: datetime, settings: Settings) -> ActResult:
+    payload = {
+        "account_id": account.account_id,
+        "key": request.key,
+        "run_id": request.run_id,
+        "requested_at": now.isoformat(),
+        "amount_due": str(account.amount_due),
+        "currency": account.currency,
+    }
+    arn = legal_workflow.start_review(settings.legal_review_state_machine_arn, account.account_id, request.key, payload)
+    return None, None, arn, [dynamo.AccountItem.legal_state.set("pending")]
+
+
+class OptedOutAtProvider(Exception):
+    """SNS lists the number as opted out; the SMS channel is closed for this borrower."""
+
+
+_ACTS: dict[Action, Callable[..., ActResult]] = {
+    Action.SMS: _send_sms,
+    Action.CALL: _queue("call", lambda s: s.call_queue_url),
+    Action.VISIT: _queue("visit", lambda s: s.visit_queue_url),
+    Action.LEGAL_REVIEW: _request_legal_review,
+}
+
+
+def _record(
+    account: Account,
+    request: Request,
+    now: datetime,
+    to: str | None,
+    text: str | None,
+    provider_id: str | None,
+    extra: list,
+    settings: Settings,
+) -> dict[str, Any]:
+    zone = primary_zone(zones_for(account.phone, account.timezone))
+    profile = profile_for(account.profile)
+    contact = Contact(
+        account_id=account.account_id,
+        action=request.action,
+        stage=request.stage,
+        purpose=request.rule,
+        at=now,
+        local_time=now.astimezone(zone),
+        key=request.key,
+        run_id=request.run_id,
+        policy_version=DEFAULT_POLICY.version,
+        profile=profile.code,
+        to=to,
+        text=text,
+        provider_id=provider_id,
+    )
+    expires_at = int((now + timedelta(days=365 * profile.retention_years)).timestamp())
+    dynamo.record(contact, request.rule, expires_at, extra)
+    ctx = context_for(account, now)
+    today = ctx.today
+    done = account.with_changes(
+        last_fired=account.last_fired | {request.rule: today},
+        recent=(*account.recent, RecentContact(today, request.action)),
+        confirmation_due=False if request.rule == "confirmation" else account.confirmation_due,
+    )
+    dynamo.reschedule(account.account_id, account.event_seq, next_check(done, ctx, today))
+    return {"account_id": account.account_id, "outcome": "sent", "action": request.action.value, "key": request.key}
+

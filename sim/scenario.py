@@ -1,0 +1,401 @@
+"""Scenario files (../shared/SCENARIOS.md): validate, replay day by day on the local stack, export.
+
+    python -m sim.scenario SCENARIO.json OUT_DIR
+
+Exit 0 when the scenario ran; 2 with a one-line reason on stderr when the file is invalid
+or the run broke. Nothing runs until the whole file is valid.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+
+from .stack import LocalStack
+from .template import resources_of_type
+
+PROFILES = ("CN", "US", "EU")
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "payment": ("amount",),
+    "balance_update": ("balance", "fees"),
+    "promise_to_pay": ("amount", "promised_date"),
+    "dispute_opened": (),
+    "dispute_resolved": (),
+    "opt_out": ("channel",),
+    "cease_contact": (),
+    "call_outcome": ("outcome",),
+    "visit_outcome": ("outcome",),
+    "legal_decision": ("decision",),
+    "new_account": ("account",),
+}
+ENUMS = {
+    ("opt_out", "channel"): ("sms", "call", "all"),
+    ("call_outcome", "outcome"): ("reached", "no_answer", "refused", "wrong_number"),
+    ("visit_outcome", "outcome"): ("met", "not_home", "refused"),
+    ("legal_decision", "decision"): ("approve", "reject"),
+}
+AMOUNT_FIELDS = ("amount", "balance", "fees")
+
+
+class ScenarioError(ValueError):
+    """The scenario file is invalid; the message names the file, the item and the field."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    start: date
+    days: int
+    profile: str
+    accounts: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    faults: list[dict[str, Any]]
+
+
+# ---------------------------------------------------------------------- validation
+def load_scenario(path: Path) -> Scenario:
+    where = path.name
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{where}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: top level must be an object")
+    return validate(raw, where)
+
+
+def validate(raw: dict[str, Any], where: str) -> Scenario:
+    def fail(item: str, message: str) -> ScenarioError:
+        return ScenarioError(f"{where}: {item}: {message}")
+
+    start = _date(raw.get("start_date"), lambda m: fail("start_date", m))
+    days = raw.get("days")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
+        raise fail("days", "must be an integer from 1 to 3660")
+    profile = raw.get("profile", "CN")
+    if profile not in PROFILES:
+        raise fail("profile", f"must be one of {', '.join(PROFILES)}")
+    accounts_raw = raw.get("accounts", [])
+    if not isinstance(accounts_raw, list):
+        raise fail("accounts", "must be a list")
+    accounts = [_account(a, f"accounts[{i}]", fail) for i, a in enumerate(accounts_raw)]
+    known = Counter(a["account_id"] for a in accounts)
+    events_raw = raw.get("events", [])
+    if not isinstance(events_raw, list):
+        raise fail("events", "must be a list")
+    events = []
+    for i, event in enumerate(events_raw):
+        item = f"events[{i}]"
+        if not isinstance(event, dict):
+            raise fail(item, "must be an object")
+        kind = event.get("type")
+        if kind not in EVENT_FIELDS:
+            raise fail(f"{item}.type", f"unknown event type {kind!r}")
+        _instant(event.get("at"), lambda m, item=item: fail(f"{item}.at", m))
+        for name in EVENT_FIELDS[kind]:
+            if name not in event:
+                raise fail(f"{item}.{name}", f"missing (required for {kind})")
+        for (k, name), allowed in ENUMS.items():
+            if k == kind and event[name] not in allowed:
+                raise fail(f"{item}.{name}", f"must be one of {', '.join(allowed)}")
+        for name in AMOUNT_FIELDS:
+            if name in event:
+                _amount(event[name], lambda m, item=item, name=name: fail(f"{item}.{name}", m))
+        if kind == "promise_to_pay":
+            _date(event["promised_date"], lambda m, item=item: fail(f"{item}.promised_date", m))
+        if kind == "new_account":
+            account = _account(event["account"], f"{item}.account", fail)
+            known[account["account_id"]] += 1
+            event = {**event, "account_id": account["account_id"], "account": account}
+        elif event.get("account_id") not in known:
+            raise fail(f"{item}.account_id", f"unknown account {event.get('account_id')!r}")
+        events.append(event)
+    duplicated = sorted(a for a, n in known.items() if n > 1)
+    if duplicated:
+        raise fail("accounts", f"duplicate account_id {duplicated[0]!r}")
+    faults = raw.get("faults", [])
+    if not isinstance(faults, list):
+        raise fail("faults", "must be a list")
+    for i, fault in enumerate(faults):
+        if not isinstance(fault, dict) or "kind" not in fault:
+            raise fail(f"faults[{i}]", "must be an object with a 'kind'")
+        _date(fault.get("date"), lambda m, i=i: fail(f"faults[{i}].date", m))
+    events.sort(key=lambda e: _instant(e["at"], lambda m: fail("events", m)))
+    return Scenario(str(raw.get("name", where)), start, days, profile, accounts, events, faults)
+
+
+def _account(raw: Any, item: str, fail: Callable[[str, str], ScenarioError]) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise fail(item, "must be an object")
+    for name in ("account_id", "phone", "balance", "currency", "due_date"):
+        if name not in raw:
+            raise fail(f"{item}.{name}", "missing (required)")
+    if not isinstance(raw["account_id"], str) or not re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", raw["account_id"]):
+        raise fail(f"{item}.account_id", "must be 1-64 letters, digits or . _ : -")
+    try:
+        number = phonenumbers.parse(str(raw["phone"]))
+        valid = phonenumbers.is_possible_number(number) and str(raw["phone"]).startswith("+")
+    except phonenumbers.NumberParseException:
+        valid = False
+    if not valid:
+        raise fail(f"{item}.phone", "must be an E.164 number like +8613800138000")
+    _amount(raw["balance"], lambda m: fail(f"{item}.balance", m))
+    _amount(raw.get("fees", "0"), lambda m: fail(f"{item}.fees", m))
+    if not re.fullmatch(r"[A-Z]{3}", str(raw["currency"])):
+        raise fail(f"{item}.currency", "must be an ISO 4217 code like CNY")
+    _date(raw["due_date"], lambda m: fail(f"{item}.due_date", m))
+    if raw.get("profile") is not None and raw["profile"] not in PROFILES:
+        raise fail(f"{item}.profile", f"must be one of {', '.join(PROFILES)}")
+    if raw.get("timezone"):
+        try:
+            ZoneInfo(str(raw["timezone"]))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise fail(f"{item}.timezone", f"unknown time zone {raw['timezone']!r}") from None
+    for contact in raw.get("emergency_contacts", []):
+        if not str(contact).startswith("+"):
+            raise fail(f"{item}.emergency_contacts", "numbers must be E.164")
+    return dict(raw)
+
+
+def _date(value: Any, fail: Callable[[str], ScenarioError]) -> date:
+    try:
+        return date.fromisoformat(str(value)) if isinstance(value, str) and len(value) == 10 else _raise()
+    except ValueError:
+        raise fail(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _instant(value: Any, fail: Callable[[str], ScenarioError]) -> datetime:
+    try:
+        instant = datetime.fromisoformat(str(value).replace("Z", "+00:00")) if isinstance(value, str) else _raise()
+    except ValueError:
+        raise fail(f"expected a UTC instant like 2026-03-04T06:00:00Z, got {value!r}") from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def _amount(value: Any, fail: Callable[[str], ScenarioError]) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise fail(f"expected a decimal amount, got {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise fail(f"must be a non-negative amount, got {value!r}")
+    return amount
+
+
+def _raise() -> Any:
+    raise ValueError
+
+
+# ---------------------------------------------------------------------- schedule
+def run_instants(stack: LocalStack, day: date) -> list[tuple[datetime, str]]:
+    """When the daily-run schedules of template.yaml fire on a date: (UTC instant, schedule name)."""
+    machine = resources_of_type(stack.template, "AWS::Serverless::StateMachine")["DailyRunStateMachine"]
+    out = []
+    for name, event in machine["Properties"].get("Events", {}).items():
+        props = event["Properties"]
+        minute, hour = re.match(r"cron\((\d+) (\d+) ", props["ScheduleExpression"]).groups()  # type: ignore[union-attr]
+        local = datetime.combine(day, time(int(hour), int(minute)), tzinfo=ZoneInfo(props.get("ScheduleExpressionTimezone", "UTC")))
+        out.append((local.astimezone(UTC), name))
+    return sorted(out)
+
+
+# ---------------------------------------------------------------------- replay
+class Replay:
+    """Replays a scenario through the local stack and exports what the system did."""
+
+    def __init__(self, scenario: Scenario, stack: LocalStack, progress: Callable[[date, dict[str, int]], None] | None = None):
+        self.scenario = scenario
+        self.stack = stack
+        self.progress = progress
+        self.runs: list[dict[str, Any]] = []
+        self.event_log: list[dict[str, Any]] = []
+
+    def run(self) -> None:
+        from escalation.service.ingest import account_from, enroll
+
+        start_instant = datetime.combine(self.scenario.start, time(0), tzinfo=UTC)
+        for raw in self.scenario.accounts:
+            enroll(account_from(raw, self.scenario.profile), start_instant)
+        timeline: list[tuple[datetime, int, Any]] = []
+        for event in self.scenario.events:
+            timeline.append((_instant(event["at"], ScenarioError), 0, event))
+        for offset in range(self.scenario.days):
+            day = self.scenario.start + timedelta(days=offset)
+            for instant, schedule in run_instants(self.stack, day):
+                timeline.append((instant, 1, (day, schedule)))
+        timeline.sort(key=lambda t: (t[0], t[1]))
+        end = datetime.combine(self.scenario.start + timedelta(days=self.scenario.days), time(0), tzinfo=UTC)
+        current_day: date | None = None
+        for instant, kind, item in timeline:
+            if kind == 0 and instant >= end:
+                continue
+            if kind == 0:
+                self._apply(item, instant)
+                continue
+            day, schedule = item
+            if current_day is not None and day != current_day and self.progress:
+                self.progress(current_day, self.day_counts(current_day))
+            current_day = day
+            self._run(instant, schedule)
+        if current_day is not None and self.progress:
+            self.progress(current_day, self.day_counts(current_day))
+
+    def _apply(self, event: dict[str, Any], instant: datetime) -> None:
+        from escalation.domain.events import EventError
+        from escalation.service.ingest import account_from, enroll, ingest
+
+        if event["type"] == "new_account":
+            enroll(account_from(event["account"], self.scenario.profile), instant)
+            note = "enrolled"
+        else:
+            try:
+                note = ingest(event, instant)
+            except EventError as exc:
+                note = f"rejected: {exc}"
+            if event["type"] == "legal_decision":
+                self._wait_for_legal(event["account_id"])
+        self.event_log.append({"at": instant.isoformat(), "account_id": event.get("account_id"), "type": event["type"], "note": note})
+
+    def _run(self, instant: datetime, schedule: str) -> None:
+        as_of = instant.isoformat().replace("+00:00", "Z")
+        name = f"{schedule}-{instant.strftime('%Y%m%dT%H%M')}"
+        result = self.stack.run_state_machine("DailyRunStateMachine", {"as_of": as_of, "group": schedule}, name=name)
+        if result["status"] != "SUCCEEDED":
+            raise RuntimeError(f"run {name} {result['status']}: {result.get('cause', '')[:300]}")
+        report = json.loads(result.get("output") or "{}")
+        self.runs.append({"run_id": name, "as_of": as_of, **report})
+        self._wait_for_pending_reviews()
+
+    def _wait_for_pending_reviews(self) -> None:
+        """Legal reviews run on their own; wait until each has parked its task token."""
+        import boto3
+
+        from escalation.aws import dynamo
+
+        sfn = boto3.client("stepfunctions")
+        arn = self.stack.arn("LegalReviewStateMachine")
+        for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+            account_id = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])["account_id"]
+            _poll(lambda account_id=account_id: dynamo.legal_token(account_id) is not None, f"legal review of {account_id} never waited")
+
+    def _wait_for_legal(self, account_id: str) -> None:
+        from escalation.aws import dynamo
+
+        _poll(lambda: dynamo.legal_token(account_id) is None, f"legal decision for {account_id} never completed")
+
+    def day_counts(self, day: date) -> dict[str, int]:
+        runs = [r for r in self.runs if r["as_of"][:10] == day.isoformat()]
+        counts: Counter[str] = Counter()
+        for r in runs:
+            counts["due"] += int(r.get("due", 0))
+            counts.update(r.get("actions", {}))
+        return dict(counts)
+
+    # ------------------------------------------------------------------ export
+    def export(self, out: Path) -> dict[str, Any]:
+        from escalation.aws import dynamo
+
+        out.mkdir(parents=True, exist_ok=True)
+        contacts = sorted(dynamo.all_contacts(), key=lambda c: (c.at, c.account_id, c.key))
+        with (out / "contacts.jsonl").open("w", encoding="utf-8") as fh:
+            for c in contacts:
+                fh.write(json.dumps(contact_json(c), ensure_ascii=False) + "\n")
+        accounts = sorted(dynamo.all_accounts(), key=lambda a: a.account_id)
+        (out / "accounts.json").write_text(json.dumps([account_json(a) for a in accounts], ensure_ascii=False, indent=2), encoding="utf-8")
+        by_action = Counter(c.action.value for c in contacts)
+        summary = {
+            "name": self.scenario.name,
+            "days": self.scenario.days,
+            "accounts": len(accounts),
+            "contacts": {a: by_action.get(a, 0) for a in ("sms", "call", "visit", "legal_review", "legal_referral")},
+            "paid": sum(1 for a in accounts if a.status.value == "paid"),
+            "statuses": dict(Counter(a.status.value for a in accounts)),
+            "runs": len(self.runs),
+            "handler_errors": len(self.stack.handler_errors),
+        }
+        (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        (out / "events.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in self.event_log), encoding="utf-8")
+        return summary
+
+
+def contact_json(c: Any) -> dict[str, Any]:
+    record = {
+        "account_id": c.account_id,
+        "action": c.action.value,
+        "stage": c.stage.value,
+        "purpose": c.purpose,
+        "at": c.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "local_time": c.local_time.isoformat(),
+        "to": c.to,
+        "text": c.text,
+        "run_id": c.run_id,
+        "policy_version": c.policy_version,
+        "profile": c.profile,
+    }
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def account_json(a: Any) -> dict[str, Any]:
+    return {
+        "account_id": a.account_id,
+        "status": a.status.value,
+        "stage": a.stage.value,
+        "balance": str(a.balance),
+        "fees": str(a.fees),
+        "currency": a.currency,
+        "profile": a.profile,
+        "hold_reason": a.hold_reason,
+        "opted_out": sorted(a.opted_out),
+        "legal_state": a.legal_state.value if a.legal_state else None,
+    }
+
+
+def _poll(check: Callable[[], bool], failure: str, timeout: float = 30) -> None:
+    import time as _time
+
+    deadline = _time.monotonic() + timeout
+    while not check():
+        if _time.monotonic() > deadline:
+            raise RuntimeError(failure)
+        _time.sleep(0.01)
+
+
+def run_scenario(path: Path, out: Path) -> dict[str, Any]:
+    scenario = load_scenario(path)
+    with LocalStack() as stack:
+        replay = Replay(scenario, stack)
+        replay.run()
+        return replay.export(out)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m sim.scenario SCENARIO.json OUT_DIR", file=sys.stderr)
+        return 2
+    try:
+        summary = run_scenario(Path(argv[0]), Path(argv[1]))
+    except ScenarioError as exc:
+        print(f"invalid scenario: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
+        print(f"scenario run broke: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,274 @@
+"""The stack of template.yaml on moto, in-process: the local AWS that tests, scenarios and the demo use.
+
+Every table, queue, topic, bucket and state machine is created from template.yaml's own
+resource properties. Step Functions executes the real ASL files (moto's interpreter), and
+Lambda invocations run the project's handlers in this process, chosen by the Handler the
+template names — see `_LambdaShim`. Relies on moto 5.2.x (pinned in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import io
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.response import StreamingBody
+from moto import mock_aws
+
+from .template import ROOT, load_template, resolve, resources_of_type
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+FUNCTIONS_DIR = ROOT / "functions"
+# Values that must differ on moto (DESIGN.md): its Distributed Map runs STANDARD children only;
+# the simulated clock times contacts by the run's scheduled instant, not the wall clock.
+LOCAL_PARAMETERS = {"MapChildExecutionType": "STANDARD", "Clock": "run", "LogLevel": "WARNING"}
+
+
+@dataclass
+class _Context:
+    """The parts of a Lambda context the handlers (Powertools) read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = "local"
+    log_group_name: str = "local"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+@dataclass
+class LocalStack:
+    name: str = "local"
+    parameters: dict[str, str] = field(default_factory=dict)
+    handler_errors: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.template = load_template()
+        defaults = {k: str(v.get("Default", "")) for k, v in self.template.get("Parameters", {}).items()}
+        self.params = defaults | LOCAL_PARAMETERS | self.parameters
+        self.refs: dict[str, str] = self.params | {
+            "AWS::StackName": self.name,
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::Partition": "aws",
+        }
+        self.attrs: dict[tuple[str, str], str] = {}
+        self.functions: dict[str, dict[str, Any]] = {}  # physical name -> {"handler", "logical"}
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        for key, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():
+            os.environ[key] = value
+        self._mock.start()
+        boto3.setup_default_session(region_name=REGION)
+        _speed_up_moto_stepfunctions()
+        self._create_data_and_messaging()
+        self._declare_functions()
+        self._create_state_machines()
+        os.environ.update(self.function_environment())
+        if str(FUNCTIONS_DIR) not in sys.path:
+            sys.path.insert(0, str(FUNCTIONS_DIR))
+        boto3.DEFAULT_SESSION.events.register("before-call.lambda.Invoke", self._invoke)
+
+    def stop(self) -> None:
+        self._mock.stop()
+
+    # ------------------------------------------------------------------ resources
+    def _create_data_and_messaging(self) -> None:
+        t = self.template
+        ddb, s3, sqs, sns = (boto3.client(s, region_name=REGION) for s in ("dynamodb", "s3", "sqs", "sns"))
+        for logical, res in resources_of_type(t, "AWS::DynamoDB::Table").items():
+            props = res["Properties"]
+            name = f"{self.name}-{logical}"
+            kwargs = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode") if k in props}
+            ddb.create_table(TableName=name, **kwargs)
+            if "TimeToLiveSpecification" in props:
+                ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+            self.refs[logical] = name
+            self.attrs[(logical, "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+        for logical in resources_of_type(t, "AWS::S3::Bucket"):
+            name = f"{self.name}-{logical}".lower()
+            s3.create_bucket(Bucket=name)
+            self.refs[logical] = name
+            self.attrs[(logical, "Arn")] = f"arn:aws:s3:::{name}"
+        for logical in resources_of_type(t, "AWS::SNS::Topic"):
+            arn = sns.create_topic(Name=f"{self.name}-{logical}")["TopicArn"]
+            self.refs[logical] = arn
+            self.attrs[(logical, "TopicName")] = arn.rsplit(":", 1)[1]
+        queues = resources_of_type(t, "AWS::SQS::Queue")
+        # Dead-letter queues first: the others' RedrivePolicy refers to them.
+        for logical in sorted(queues, key=lambda q: "RedrivePolicy" in queues[q].get("Properties", {})):
+            props = resolve(queues[logical].get("Properties", {}), self.refs, self.attrs)
+            attributes = {"MessageRetentionPeriod": str(props.get("MessageRetentionPeriod", 345600))}
+            if "RedrivePolicy" in props:
+                attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+            name = f"{self.name}-{logical}"
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+            self.refs[logical] = url
+            self.attrs[(logical, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+            self.attrs[(logical, "QueueName")] = name
+
+    def _declare_functions(self) -> None:
+        """Lambda functions are not created in moto: invocations are served in-process by `_invoke`."""
+        for logical, res in resources_of_type(self.template, "AWS::Serverless::Function").items():
+            name = f"{self.name}-{logical}"
+            self.functions[name] = {"logical": logical, "handler": res["Properties"]["Handler"]}
+            self.refs[logical] = name
+            self.attrs[(logical, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+    def _create_state_machines(self) -> None:
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        machines = resources_of_type(self.template, "AWS::Serverless::StateMachine")
+        for logical, res in machines.items():
+            props = res["Properties"]
+            name = resolve(props.get("Name"), self.refs, self.attrs) or f"{self.name}-{logical}"
+            self.refs[logical] = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
+            self.attrs[(logical, "Name")] = name
+        for logical, res in machines.items():
+            props = res["Properties"]
+            definition = (ROOT / props["DefinitionUri"]).read_text()
+            for key, value in resolve(props.get("DefinitionSubstitutions", {}), self.refs, self.attrs).items():
+                definition = definition.replace("${" + key + "}", str(value))
+            sfn.create_state_machine(
+                name=self.attrs[(logical, "Name")],
+                definition=definition,
+                roleArn=f"arn:aws:iam::{ACCOUNT}:role/{self.name}-{logical}Role",
+                type=props.get("Type", "STANDARD"),
+            )
+
+    def function_environment(self) -> dict[str, str]:
+        """The environment template.yaml gives the functions (Globals merged with each function's)."""
+        env: dict[str, str] = {}
+        globals_env = self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+        env |= {k: str(v) for k, v in resolve(globals_env, self.refs, self.attrs).items()}
+        for res in resources_of_type(self.template, "AWS::Serverless::Function").values():
+            own = res["Properties"].get("Environment", {}).get("Variables", {})
+            env |= {k: str(v) for k, v in resolve(own, self.refs, self.attrs).items()}
+        return env
+
+    def arn(self, logical: str) -> str:
+        return self.refs[logical]
+
+    # ------------------------------------------------------------------ Lambda, in-process
+    def _invoke(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        """botocore before-call hook: answer lambda:Invoke by running the template's handler here."""
+        function = unquote(params["url_path"]).split("/functions/", 1)[1].split("/", 1)[0].rsplit(":", 1)[-1]
+        spec = self.functions[function]
+        event = json.loads(params["body"] or b"{}")
+        result: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST"}
+        try:
+            payload = self.call_handler(spec["logical"], event)
+        except Exception as exc:  # noqa: BLE001 - report like Lambda does
+            self.handler_errors.append(f"{spec['logical']}: {type(exc).__name__}: {exc}")
+            payload = {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": traceback.format_exc().splitlines()}
+            result["FunctionError"] = "Unhandled"
+        body = json.dumps(payload, default=str).encode()
+        result["Payload"] = StreamingBody(io.BytesIO(body), len(body))
+        return AWSResponse("", 200, {}, None), result
+
+    def call_handler(self, logical: str, event: dict[str, Any]) -> Any:
+        res = self.template["Resources"][logical]["Properties"]
+        module_name, function_name = res["Handler"].rsplit(".", 1)
+        handler = getattr(importlib.import_module(module_name), function_name)
+        name = f"{self.name}-{logical}"
+        return handler(event, _Context(name, self.attrs[(logical, "Arn")]))
+
+    # ------------------------------------------------------------------ running state machines
+    def run_state_machine(self, logical: str, payload: dict[str, Any], name: str | None = None, timeout: float = 600) -> dict[str, Any]:
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        kwargs = {"name": name} if name else {}
+        arn = sfn.start_execution(stateMachineArn=self.arn(logical), input=json.dumps(payload), **kwargs)["executionArn"]
+        return self.wait_for(arn, timeout)
+
+    def wait_for(self, execution_arn: str, timeout: float = 600) -> dict[str, Any]:
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        deadline = time.monotonic() + timeout
+        while True:
+            described = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING":
+                return described
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still running after {timeout}s")
+            time.sleep(0.01)
+
+    def sms_sent(self) -> list[tuple[str, str]]:
+        """What moto's SNS accepted for delivery: (phone, text) per message."""
+        from moto.sns.models import sns_backends
+
+        return list(sns_backends[ACCOUNT][REGION].sms_messages.values())
+
+    def queue_messages(self, logical: str) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs", region_name=REGION)
+        out: list[dict[str, Any]] = []
+        while batch := sqs.receive_message(QueueUrl=self.refs[logical], MaxNumberOfMessages=10, VisibilityTimeout=300).get("Messages", []):
+            out += [json.loads(m["Body"]) for m in batch]
+        return out
+
+
+_PATCH_LOCK = threading.Lock()
+
+
+def _speed_up_moto_stepfunctions() -> None:
+    """moto's interpreter builds a new boto3 client for every Task (~20 ms each); reuse them.
+
+    Clients are keyed by region and service only; the local stack has one account and no
+    per-state credentials. Applied once per process.
+    """
+    from moto.stepfunctions.parser.asl.utils import boto_client as bc
+
+    with _PATCH_LOCK:
+        if getattr(bc, "_cached", False):
+            return
+        original = bc.boto_client_for
+
+        @functools.cache
+        def cached(region: str, service: str) -> Any:
+            return original(region, service)
+
+        def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+            return cached(region, service)
+
+        for module in list(sys.modules.values()):
+            if getattr(module, "boto_client_for", None) is original:
+                module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+        bc.boto_client_for = boto_client_for
+        bc._cached = True  # type: ignore[attr-defined]
+        _cache_asl_syntax_trees()
+
+
+def _cache_asl_syntax_trees() -> None:
+    """Parse each definition's syntax tree once (ANTLR is slow); evaluation components stay fresh per execution."""
+    from moto.stepfunctions.parser.asl.parse import asl_parser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    parse_tree = functools.cache(asl_parser.AmazonStateLanguageParser.parse)
+
+    def parse(definition: str) -> Any:
+        _, tree = parse_tree(definition)
+        return Preprocessor().visit(tree), tree
+
+    asl_parser.AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
+

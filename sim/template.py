@@ -1,0 +1,63 @@
+"""Reading template.yaml: the one description of the stack, for the local harness and tests.
+
+A tiny CloudFormation-aware YAML loader (short-form intrinsics become their long form)
+and a resolver for the intrinsics the template uses in values we need locally.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if name == "Fn::GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    return yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def resolve(value: Any, refs: dict[str, str], attrs: dict[tuple[str, str], str]) -> Any:
+    """Resolve Ref / Fn::GetAtt / Fn::Sub against local physical names; other values pass through."""
+    if isinstance(value, dict) and len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Ref":
+            return refs[arg]
+        if key == "Fn::GetAtt":
+            return attrs[(arg[0], arg[1])]
+        if key == "Fn::Sub":
+            text = arg if isinstance(arg, str) else arg[0]
+            for name, val in refs.items():
+                text = text.replace("${" + name + "}", str(val))
+            return text
+    if isinstance(value, dict):
+        return {k: resolve(v, refs, attrs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, refs, attrs) for v in value]
+    return value
