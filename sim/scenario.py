@@ -324,7 +324,7 @@ class Replay:
             "paid": sum(1 for a in accounts if a.status.value == "paid"),
             "statuses": dict(Counter(a.status.value for a in accounts)),
             "runs": len(self.runs),
-            "handler_errors": len(self.stack.handler_errors),
+            "handler_errors": self.stack.handler_errors,
         }
         (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         (out / "events.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in self.event_log), encoding="utf-8")
@@ -378,7 +378,10 @@ def run_scenario(path: Path, out: Path) -> dict[str, Any]:
     with LocalStack() as stack:
         replay = Replay(scenario, stack)
         replay.run()
-        return replay.export(out)
+        summary = replay.export(out)
+    for error in summary["handler_errors"]:
+        print(f"handler error: {error}", file=sys.stderr)
+    return summary
 
 
 def main(argv: list[str]) -> int:

@@ -12,6 +12,7 @@ import functools
 import importlib
 import io
 import json
+import logging
 import os
 import sys
 import threading
@@ -80,9 +81,18 @@ class LocalStack:
         self.stop()
 
     def start(self) -> None:
-        for key, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }.items():
             os.environ[key] = value
         self._mock.start()
+        # moto's interpreter logs every caught Task error and unsupported-field notice; the
+        # harness reports handler errors itself (SIM_DEBUG=1 shows moto's own log).
+        if not os.environ.get("SIM_DEBUG"):
+            logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         boto3.setup_default_session(region_name=REGION)
         _speed_up_moto_stepfunctions()
         self._create_data_and_messaging()
@@ -271,4 +281,3 @@ def _cache_asl_syntax_trees() -> None:
         return Preprocessor().visit(tree), tree
 
     asl_parser.AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
-

@@ -46,7 +46,7 @@ def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str
 def resolve(value: Any, refs: dict[str, str], attrs: dict[tuple[str, str], str]) -> Any:
     """Resolve Ref / Fn::GetAtt / Fn::Sub against local physical names; other values pass through."""
     if isinstance(value, dict) and len(value) == 1:
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         if key == "Ref":
             return refs[arg]
         if key == "Fn::GetAtt":

@@ -3,7 +3,6 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from escalation.config import SETTINGS
 from escalation.service.legal import return_to_ladder
 
 logger = Logger()

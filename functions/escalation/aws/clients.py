@@ -12,5 +12,5 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
 
 @cache
-def client(service: str):  # noqa: ANN201 - boto3 clients are dynamically typed
+def client(service: str):
     return boto3.client(service, config=_CONFIG)

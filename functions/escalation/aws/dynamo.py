@@ -8,6 +8,8 @@ this module is imported; template.yaml sets them on every function.
 from __future__ import annotations
 
 import os
+import random
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
@@ -30,6 +32,7 @@ from ..domain.model import Account, Action, Contact, LegalState, RecentContact, 
 
 REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 DUE_SHARDS = int(os.environ.get("DUE_SHARDS", "8"))
+RECORD_ATTEMPTS = 6
 
 
 _CONNECTION: Connection | None = None
@@ -155,10 +158,7 @@ def to_account(item: AccountItem) -> Account:
         promised_amount=Decimal(item.promised_amount) if item.promised_amount else None,
         confirmation_due=item.confirmation_due,
         last_fired={k: date.fromisoformat(v) for k, v in (item.last_fired.as_dict() if item.last_fired else {}).items()},
-        recent=tuple(
-            RecentContact(date.fromisoformat(r["d"]), Action(r["a"]), bool(r.get("r")))
-            for r in (item.recent or [])
-        ),
+        recent=tuple(RecentContact(date.fromisoformat(r["d"]), Action(r["a"]), bool(r.get("r"))) for r in (item.recent or [])),
         failed_call_attempts=int(item.failed_call_attempts),
         last_reached=_day(item.last_reached),
         refusals=int(item.refusals),
@@ -297,9 +297,7 @@ def claim_state(account_id: str, key: str) -> str | None:
 
 def release(account_id: str, key: str) -> None:
     """Give a claim back after a send that certainly did not happen, so a retry may send."""
-    AccountItem(account_id).update(
-        actions=[AccountItem.claims[key].remove()], condition=AccountItem.claims[key] == "claimed"
-    )
+    AccountItem(account_id).update(actions=[AccountItem.claims[key].remove()], condition=AccountItem.claims[key] == "claimed")
 
 
 def record(contact: Contact, rule: str, expires_at: int, extra: list | None = None) -> None:
@@ -330,14 +328,20 @@ def record(contact: Contact, rule: str, expires_at: int, extra: list | None = No
     ]
     if contact.action is not Action.SMS or contact.purpose not in ("confirmation", "promise_reminder"):
         actions.append(AccountItem.stage.set(contact.stage.value))
-    try:
-        with TransactWrite(connection=_connection()) as tx:
-            tx.save(item, condition=ContactItem.key.does_not_exist())
-            tx.update(AccountItem(contact.account_id), actions=actions, condition=AccountItem.claims[contact.key] == "claimed")
-    except TransactWriteError as exc:
-        if _conditional_failure(exc):
-            return  # already recorded by an earlier attempt
-        raise
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.save(item, condition=ContactItem.key.does_not_exist())
+                tx.update(AccountItem(contact.account_id), actions=actions, condition=AccountItem.claims[contact.key] == "claimed")
+            return
+        except TransactWriteError as exc:
+            if _conditional_failure(exc):
+                return  # already recorded by an earlier attempt
+            # Two actions for one account recorded at once conflict; the side effect already
+            # happened, so the record must land: retry with jittered backoff.
+            if not _transaction_conflict(exc) or attempt == RECORD_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
 
 
 def contacts_of(account_id: str) -> list[Contact]:
@@ -378,6 +382,11 @@ def _to_contact(item: ContactItem) -> Contact:
         text=item.text,
         provider_id=item.provider_id,
     )
+
+
+def _transaction_conflict(exc: Exception) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "TransactionConflict" for r in reasons) or "TransactionConflict" in str(exc)
 
 
 def _conditional_failure(exc: Exception) -> bool:

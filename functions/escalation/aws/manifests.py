@@ -18,5 +18,7 @@ def read_json(bucket: str, key: str) -> object:
 def read_all(bucket: str, prefix: str) -> list[object]:
     """Every JSON object under a prefix, in key order."""
     s3 = client("s3")
-    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix) for o in page.get("Contents", [])]
+    keys = [
+        o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix) for o in page.get("Contents", [])
+    ]
     return [read_json(bucket, k) for k in sorted(keys)]

@@ -67,9 +67,7 @@ def _promise(account: Account, event: dict[str, Any], today: date) -> Outcome:
         raise EventError(f"promised_date: {promised} is in the past")
     if account.status not in (Status.ACTIVE, Status.PROMISE):
         return Outcome(account, f"promise ignored: account is {account.status}")
-    changed = account.with_changes(
-        status=Status.PROMISE, promised_date=promised, promised_amount=_amount(event, "amount")
-    )
+    changed = account.with_changes(status=Status.PROMISE, promised_date=promised, promised_amount=_amount(event, "amount"))
     return Outcome(changed, f"promise to pay by {promised}; contacts paused until {promised + timedelta(days=1)}")
 
 
@@ -117,9 +115,13 @@ def _visit_outcome(account: Account, event: dict[str, Any], today: date) -> Outc
 def _legal_decision(account: Account, event: dict[str, Any], today: date) -> Outcome:
     decision = event.get("decision")
     if decision == "approve":
-        return Outcome(account.with_changes(legal_state=LegalState.APPROVED, legal_decided_on=today, status=Status.LEGAL), "legal referral approved")
+        return Outcome(
+            account.with_changes(legal_state=LegalState.APPROVED, legal_decided_on=today, status=Status.LEGAL), "legal referral approved"
+        )
     if decision == "reject":
-        return Outcome(account.with_changes(legal_state=LegalState.REJECTED, legal_decided_on=today), "legal review rejected; back to the ladder")
+        return Outcome(
+            account.with_changes(legal_state=LegalState.REJECTED, legal_decided_on=today), "legal review rejected; back to the ladder"
+        )
     raise EventError("decision: expected approve or reject")
 
 

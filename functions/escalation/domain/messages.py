@@ -74,37 +74,29 @@ _TEMPLATES = {
         "Having difficulty? Call us on {support_phone} and we will help."
     ),
     ("en", "follow_up"): (
-        "Your account is overdue: {amount} now due{fees_clause}.{deadline_clause} "
-        "Pay via {pay_hint} or call {support_phone}."
+        "Your account is overdue: {amount} now due{fees_clause}.{deadline_clause} Pay via {pay_hint} or call {support_phone}."
     ),
     ("en", "fees_clause"): ", incl. {fees} in fees",
     ("en", "deadline_clause"): " Please pay by {deadline}.",
-    ("en", "confirmation"): (
-        "Thank you. Your payment was received and your account is settled. "
-        "No further reminders will be sent."
-    ),
+    ("en", "confirmation"): ("Thank you. Your payment was received and your account is settled. No further reminders will be sent."),
     ("en", "promise_reminder"): (
-        "Reminder: you arranged to pay {promised_amount} on {promised_date}. "
-        "Pay via {pay_hint}. Questions? Call {support_phone}."
+        "Reminder: you arranged to pay {promised_amount} on {promised_date}. Pay via {pay_hint}. Questions? Call {support_phone}."
     ),
     (
         "zh",
         "pre_due",
     ): "温馨提示：您有{amount}将于{due_date}到期，请通过{pay_hint}按时还款。",
     ("zh", "reminder"): (
-        "您{due_date}到期的{amount}尚未还款，请通过{pay_hint}还款。"
-        "如有困难，欢迎致电{support_phone}说明情况，我们将协助您。"
+        "您{due_date}到期的{amount}尚未还款，请通过{pay_hint}还款。如有困难，欢迎致电{support_phone}说明情况，我们将协助您。"
     ),
     ("zh", "follow_up"): (
-        "您的账户已逾期，应还{amount}{fees_clause}。{deadline_clause}"
-        "请通过{pay_hint}还款，如有疑问请致电{support_phone}。"
+        "您的账户已逾期，应还{amount}{fees_clause}。{deadline_clause}请通过{pay_hint}还款，如有疑问请致电{support_phone}。"
     ),
     ("zh", "fees_clause"): "（含费用{fees}）",
     ("zh", "deadline_clause"): "还款期限：{deadline}。",
     ("zh", "confirmation"): "感谢您的还款，您的账户已结清，我们将不再发送还款提醒。",
     ("zh", "promise_reminder"): (
-        "温馨提示：您约定于{promised_date}还款{promised_amount}，请通过{pay_hint}还款。"
-        "如有疑问请致电{support_phone}。"
+        "温馨提示：您约定于{promised_date}还款{promised_amount}，请通过{pay_hint}还款。如有疑问请致电{support_phone}。"
     ),
 }
 
@@ -169,9 +161,7 @@ def render_sms(ctx: MessageContext, sender: Sender) -> str:
             raise TemplateError("promise_reminder needs promised_date")
         promised = ctx.promised_amount
         fields["promised_date"] = day(ctx.promised_date)
-        fields["promised_amount"] = (
-            fields["amount"] if promised is None else money(promised)
-        )
+        fields["promised_amount"] = fields["amount"] if promised is None else money(promised)
 
     header, footer = _PROFILE_FRAME[ctx.profile]
     frame = {
@@ -185,8 +175,7 @@ def render_sms(ctx: MessageContext, sender: Sender) -> str:
 
 
 _GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 _GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 

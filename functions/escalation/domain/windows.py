@@ -40,9 +40,7 @@ def local_day(instant: datetime, zones: tuple[str, ...]) -> date:
 
 
 def in_window(instant: datetime, zones: tuple[str, ...], profile: Profile) -> bool:
-    return all(
-        profile.window_start <= instant.astimezone(ZoneInfo(z)).time() < profile.window_end for z in zones
-    )
+    return all(profile.window_start <= instant.astimezone(ZoneInfo(z)).time() < profile.window_end for z in zones)
 
 
 def window_opens(day: date, zones: tuple[str, ...], profile: Profile) -> datetime:
@@ -51,9 +49,7 @@ def window_opens(day: date, zones: tuple[str, ...], profile: Profile) -> datetim
     Falls back to the primary zone's opening when the zones' windows never overlap, so
     that a borrower is never starved; `in_window` still guards the send itself.
     """
-    openings = [
-        datetime.combine(day, profile.window_start, tzinfo=ZoneInfo(z)).astimezone(UTC) for z in zones
-    ]
+    openings = [datetime.combine(day, profile.window_start, tzinfo=ZoneInfo(z)).astimezone(UTC) for z in zones]
     latest = max(openings)
     if in_window(latest, zones, profile):
         return latest
@@ -74,4 +70,3 @@ def as_utc(value: str) -> datetime:
     """Parse an ISO 8601 instant; naive values are taken as UTC."""
     instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-

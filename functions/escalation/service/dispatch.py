@@ -210,4 +210,3 @@ def _record(
     )
     dynamo.reschedule(account.account_id, account.event_seq, next_check(done, ctx, today))
     return {"account_id": account.account_id, "outcome": "sent", "action": request.action.value, "key": request.key}
-

@@ -56,4 +56,4 @@ def ingest(event: dict[str, Any], now: datetime) -> str:
     return outcome.note
 
 
-__all__ = ["account_from", "enroll", "ingest", "as_utc"]
+__all__ = ["account_from", "as_utc", "enroll", "ingest"]

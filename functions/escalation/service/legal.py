@@ -36,12 +36,27 @@ def refer(review: dict[str, Any], decision: dict[str, Any], settings: Settings) 
     decided_at = as_utc(decision["decided_at"])
     ctx = context_for(account, decided_at)
     key = f"{ctx.today.isoformat()}#legal_referral#legal_referral"
-    request = Request(account.account_id, Action.LEGAL_REFERRAL, "legal_referral", Stage.LEGAL, key, account.event_seq, review.get("run_id", "legal-review"), decision["decided_at"])
+    request = Request(
+        account.account_id,
+        Action.LEGAL_REFERRAL,
+        "legal_referral",
+        Stage.LEGAL,
+        key,
+        account.event_seq,
+        review.get("run_id", "legal-review"),
+        decision["decided_at"],
+    )
     try:
         dynamo.claim(account.account_id, key, account.event_seq, {Status.ACTIVE, Status.PROMISE})
     except dynamo.ClaimRefused:
         return {"account_id": account.account_id, "outcome": "skipped", "reason": "already_referred_or_changed"}
-    body = {"account_id": account.account_id, "amount_due": str(account.amount_due), "currency": account.currency, "approved_by": decision.get("reviewer"), "approved_at": decision["decided_at"]}
+    body = {
+        "account_id": account.account_id,
+        "amount_due": str(account.amount_due),
+        "currency": account.currency,
+        "approved_by": decision.get("reviewer"),
+        "approved_at": decision["decided_at"],
+    }
     message_id = work_queues.enqueue(settings.legal_referral_queue_url, body, f"{account.account_id}#{key}")
     approved = apply_event(account, {"type": "legal_decision", "decision": "approve"}, ctx.today).account
     result = _record(account, request, decided_at, None, None, message_id, [], settings)

@@ -28,10 +28,19 @@ def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
     until = as_utc(as_of)
     ids = [i for shard in range(settings.due_shards) for i in dynamo.due_account_ids(shard, until)]
     size = settings.batch_size
-    batches = [{"run_id": run_id, "as_of": as_of, "batch": n, "account_ids": ids[i : i + size]} for n, i in enumerate(range(0, len(ids), size))]
+    batches = [
+        {"run_id": run_id, "as_of": as_of, "batch": n, "account_ids": ids[i : i + size]} for n, i in enumerate(range(0, len(ids), size))
+    ]
     key = f"runs/{run_id}/manifest.json"
     manifests.write_json(settings.manifest_bucket, key, batches)
-    return {"run_id": run_id, "as_of": as_of, "bucket": settings.manifest_bucket, "manifest_key": key, "due": len(ids), "batches": len(batches)}
+    return {
+        "run_id": run_id,
+        "as_of": as_of,
+        "bucket": settings.manifest_bucket,
+        "manifest_key": key,
+        "due": len(ids),
+        "batches": len(batches),
+    }
 
 
 def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings: Settings) -> dict[str, Any]:
@@ -67,7 +76,12 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
             }
             for d in actions
         ]
-    summary = {"batch": batch, "assessed": len(account_ids), "actions": dict(Counter(d["action"] for d in decisions)), "skip_reasons": dict(reasons)}
+    summary = {
+        "batch": batch,
+        "assessed": len(account_ids),
+        "actions": dict(Counter(d["action"] for d in decisions)),
+        "skip_reasons": dict(reasons),
+    }
     manifests.write_json(settings.manifest_bucket, f"runs/{run_id}/batches/{batch:05d}.json", summary)
     return {"decisions": decisions}
 
