@@ -281,11 +281,9 @@ class Replay:
 
     def _wait_for_pending_reviews(self) -> None:
         """Legal reviews run on their own; wait until each has parked its task token."""
-        import boto3
-
         from escalation.aws import dynamo
 
-        sfn = boto3.client("stepfunctions")
+        sfn = self.stack.sfn
         arn = self.stack.arn("LegalReviewStateMachine")
         for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
             account_id = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])["account_id"]

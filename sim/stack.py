@@ -207,14 +207,18 @@ class LocalStack:
         return handler(event, _Context(name, self.attrs[(logical, "Arn")]))
 
     # ------------------------------------------------------------------ running state machines
+    @functools.cached_property
+    def sfn(self) -> Any:
+        return boto3.client("stepfunctions", region_name=REGION)
+
     def run_state_machine(self, logical: str, payload: dict[str, Any], name: str | None = None, timeout: float = 600) -> dict[str, Any]:
-        sfn = boto3.client("stepfunctions", region_name=REGION)
+        sfn = self.sfn
         kwargs = {"name": name} if name else {}
         arn = sfn.start_execution(stateMachineArn=self.arn(logical), input=json.dumps(payload), **kwargs)["executionArn"]
         return self.wait_for(arn, timeout)
 
     def wait_for(self, execution_arn: str, timeout: float = 600) -> dict[str, Any]:
-        sfn = boto3.client("stepfunctions", region_name=REGION)
+        sfn = self.sfn
         deadline = time.monotonic() + timeout
         while True:
             described = sfn.describe_execution(executionArn=execution_arn)
@@ -222,7 +226,7 @@ class LocalStack:
                 return described
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{execution_arn} still running after {timeout}s")
-            time.sleep(0.01)
+            time.sleep(0.005)
 
     def sms_sent(self) -> list[tuple[str, str]]:
         """What moto's SNS accepted for delivery: (phone, text) per message."""

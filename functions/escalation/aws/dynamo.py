@@ -8,8 +8,6 @@ this module is imported; template.yaml sets them on every function.
 from __future__ import annotations
 
 import os
-import random
-import time
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
@@ -22,28 +20,14 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from ..domain.model import Account, Action, Contact, LegalState, RecentContact, Stage, Status
 
 REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 DUE_SHARDS = int(os.environ.get("DUE_SHARDS", "8"))
-RECORD_ATTEMPTS = 6
-
-
-_CONNECTION: Connection | None = None
-
-
-def _connection() -> Connection:
-    """One connection for transactions, reused across invocations (building one costs a client)."""
-    global _CONNECTION
-    if _CONNECTION is None:
-        _CONNECTION = Connection(region=REGION)
-    return _CONNECTION
 
 
 class ClaimRefused(Exception):
@@ -118,6 +102,11 @@ class ContactItem(Model):
     text = UnicodeAttribute(null=True)
     provider_id = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # TTL: retention by profile
+
+
+def _update(account_id: str, actions: list, condition: object = None) -> None:
+    """UpdateItem without ReturnValues (PynamoDB's Model.update asks for the whole new item)."""
+    AccountItem._get_connection().update_item(account_id, actions=actions, condition=condition, return_values="NONE")
 
 
 def shard_of(account_id: str) -> str:
@@ -257,7 +246,7 @@ def save_event_fields(account: Account, expected_seq: int, due_at: datetime | No
     ]
     actions += [AccountItem.event_seq.set(expected_seq + 1), *_due_actions(account.account_id, due_at)]
     try:
-        AccountItem(account.account_id).update(actions=actions, condition=AccountItem.event_seq == expected_seq)
+        _update(account.account_id, actions, AccountItem.event_seq == expected_seq)
     except UpdateError as exc:
         if _conditional_failure(exc):
             raise ClaimRefused(f"account {account.account_id} changed concurrently") from exc
@@ -267,7 +256,7 @@ def save_event_fields(account: Account, expected_seq: int, due_at: datetime | No
 def reschedule(account_id: str, expected_seq: int, due_at: datetime | None) -> bool:
     """Move the account in the due index, unless an event changed it since it was read."""
     try:
-        AccountItem(account_id).update(actions=_due_actions(account_id, due_at), condition=AccountItem.event_seq == expected_seq)
+        _update(account_id, _due_actions(account_id, due_at), AccountItem.event_seq == expected_seq)
     except UpdateError as exc:
         if _conditional_failure(exc):
             return False
@@ -283,7 +272,7 @@ def claim(account_id: str, key: str, expected_seq: int, allowed: Iterable[Status
         & AccountItem.claims[key].does_not_exist()
     )
     try:
-        AccountItem(account_id).update(actions=[AccountItem.claims[key].set("claimed")], condition=condition)
+        _update(account_id, [AccountItem.claims[key].set("claimed")], condition)
     except UpdateError as exc:
         if _conditional_failure(exc):
             raise ClaimRefused(f"claim {key} on {account_id} refused") from exc
@@ -297,12 +286,17 @@ def claim_state(account_id: str, key: str) -> str | None:
 
 def release(account_id: str, key: str) -> None:
     """Give a claim back after a send that certainly did not happen, so a retry may send."""
-    AccountItem(account_id).update(actions=[AccountItem.claims[key].remove()], condition=AccountItem.claims[key] == "claimed")
+    _update(account_id, [AccountItem.claims[key].remove()], AccountItem.claims[key] == "claimed")
 
 
-def record(contact: Contact, rule: str, expires_at: int, extra: list | None = None) -> None:
-    """Append the contact to the audit log and mark the claim done, atomically."""
-    day = contact.key.split("#", 1)[0]
+def record(contact: Contact, rule: str, expires_at: int, due: tuple[int, datetime | None], extra: list | None = None) -> None:
+    """Append the contact to the audit log, then mark its claim done with the ladder's progress.
+
+    Two conditional writes rather than one transaction: a transaction costs twice the write
+    units, and both writes are idempotent on their own. The audit record goes first, so a
+    contact that happened is never missing from the log; a crash between the two leaves
+    the claim "claimed" with its record present, which `complete` finishes.
+    """
     item = ContactItem(
         contact.account_id,
         contact.key,
@@ -319,6 +313,21 @@ def record(contact: Contact, rule: str, expires_at: int, extra: list | None = No
         provider_id=contact.provider_id,
         expires_at=expires_at,
     )
+    try:
+        item.save(condition=ContactItem.key.does_not_exist())
+    except PutError as exc:
+        if not _conditional_failure(exc):
+            raise
+    complete(contact, rule, due, extra)
+
+
+def complete(contact: Contact, rule: str, due: tuple[int, datetime | None], extra: list | None = None) -> None:
+    """Mark a recorded contact's claim done, advance the ladder and move the account in the due index.
+
+    `due` is (event_seq the next check was computed at, next check). If a borrower event
+    landed since, its own next check stands and only the ladder's progress is written.
+    """
+    day = contact.key.split("#", 1)[0]
     recent = {"d": day, "a": contact.action.value, "r": False}
     actions = [
         AccountItem.claims[contact.key].set("done"),
@@ -326,22 +335,21 @@ def record(contact: Contact, rule: str, expires_at: int, extra: list | None = No
         AccountItem.recent.set(AccountItem.recent.append([recent])),
         *(extra or []),
     ]
-    if contact.action is not Action.SMS or contact.purpose not in ("confirmation", "promise_reminder"):
+    if contact.purpose not in ("confirmation", "promise_reminder"):
         actions.append(AccountItem.stage.set(contact.stage.value))
-    for attempt in range(RECORD_ATTEMPTS):
-        try:
-            with TransactWrite(connection=_connection()) as tx:
-                tx.save(item, condition=ContactItem.key.does_not_exist())
-                tx.update(AccountItem(contact.account_id), actions=actions, condition=AccountItem.claims[contact.key] == "claimed")
-            return
-        except TransactWriteError as exc:
-            if _conditional_failure(exc):
-                return  # already recorded by an earlier attempt
-            # Two actions for one account recorded at once conflict; the side effect already
-            # happened, so the record must land: retry with jittered backoff.
-            if not _transaction_conflict(exc) or attempt == RECORD_ATTEMPTS - 1:
-                raise
-            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
+    claimed = AccountItem.claims[contact.key] == "claimed"
+    seq, due_at = due
+    try:
+        _update(contact.account_id, actions + _due_actions(contact.account_id, due_at), claimed & (AccountItem.event_seq == seq))
+        return
+    except UpdateError as exc:
+        if not _conditional_failure(exc):
+            raise
+    try:
+        _update(contact.account_id, actions, claimed)
+    except UpdateError as exc:
+        if not _conditional_failure(exc):
+            raise
 
 
 def contacts_of(account_id: str) -> list[Contact]:
@@ -359,7 +367,7 @@ def all_accounts() -> list[Account]:
 
 def set_legal_token(account_id: str, token: str | None) -> None:
     action = AccountItem.legal_task_token.set(token) if token else AccountItem.legal_task_token.remove()
-    AccountItem(account_id).update(actions=[action])
+    _update(account_id, [action])
 
 
 def legal_token(account_id: str) -> str | None:
@@ -382,11 +390,6 @@ def _to_contact(item: ContactItem) -> Contact:
         text=item.text,
         provider_id=item.provider_id,
     )
-
-
-def _transaction_conflict(exc: Exception) -> bool:
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and r.code == "TransactionConflict" for r in reasons) or "TransactionConflict" in str(exc)
 
 
 def _conditional_failure(exc: Exception) -> bool:

@@ -200,7 +200,6 @@ def _record(
         provider_id=provider_id,
     )
     expires_at = int((now + timedelta(days=365 * profile.retention_years)).timestamp())
-    dynamo.record(contact, request.rule, expires_at, extra)
     ctx = context_for(account, now)
     today = ctx.today
     done = account.with_changes(
@@ -208,5 +207,5 @@ def _record(
         recent=(*account.recent, RecentContact(today, request.action)),
         confirmation_due=False if request.rule == "confirmation" else account.confirmation_due,
     )
-    dynamo.reschedule(account.account_id, account.event_seq, next_check(done, ctx, today))
+    dynamo.record(contact, request.rule, expires_at, (account.event_seq, next_check(done, ctx, today)), extra)
     return {"account_id": account.account_id, "outcome": "sent", "action": request.action.value, "key": request.key}
