@@ -271,6 +271,26 @@ def _speed_up_moto_stepfunctions() -> None:
         bc.boto_client_for = boto_client_for
         bc._cached = True  # type: ignore[attr-defined]
         _cache_asl_syntax_trees()
+        _make_moto_dynamodb_atomic()
+
+
+def _make_moto_dynamodb_atomic() -> None:
+    """Serve one DynamoDB request at a time, as DynamoDB's per-item atomicity requires.
+
+    moto's Step Functions runs Map iterations in threads, so handlers call DynamoDB
+    concurrently; moto's backend is not thread-safe (a conditional check and its write
+    can interleave with another thread's), which real DynamoDB never allows.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    call_action = DynamoHandler.call_action
+
+    def atomic_call_action(self: Any) -> Any:
+        with lock:
+            return call_action(self)
+
+    DynamoHandler.call_action = atomic_call_action  # type: ignore[method-assign]
 
 
 def _cache_asl_syntax_trees() -> None:

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from escalation.domain.messages import (
     BANNED_PHRASES,
     PURPOSES,
@@ -55,12 +56,8 @@ def all_texts():
 
 
 @pytest.mark.parametrize("purpose", PURPOSES)
-@pytest.mark.parametrize(
-    ("profile", "locale", "currency", "amount", "fees", "promised"), CASES
-)
-def test_every_purpose_renders_with_profile_elements(
-    purpose, profile, locale, currency, amount, fees, promised
-):
+@pytest.mark.parametrize(("profile", "locale", "currency", "amount", "fees", "promised"), CASES)
+def test_every_purpose_renders_with_profile_elements(purpose, profile, locale, currency, amount, fees, promised):
     text = render_sms(make_ctx(purpose, profile, locale, currency), SENDER)
 
     if purpose == "promise_reminder":
@@ -75,12 +72,8 @@ def test_every_purpose_renders_with_profile_elements(
         assert "Shengbei Credit" in text
 
 
-@pytest.mark.parametrize(
-    ("profile", "locale", "currency", "amount", "fees", "promised"), CASES
-)
-def test_reminder_offers_support_line_and_payment_route(
-    profile, locale, currency, amount, fees, promised
-):
+@pytest.mark.parametrize(("profile", "locale", "currency", "amount", "fees", "promised"), CASES)
+def test_reminder_offers_support_line_and_payment_route(profile, locale, currency, amount, fees, promised):
     text = render_sms(make_ctx("reminder", profile, locale, currency), SENDER)
     assert "400-800-1234" in text
     assert "app: Me > Repay" in text
@@ -89,24 +82,16 @@ def test_reminder_offers_support_line_and_payment_route(
 def test_dates_use_locale_formatting():
     assert "Mar 1, 2026" in render_sms(make_ctx("pre_due"), SENDER)
     assert "1 Mar 2026" in render_sms(make_ctx("pre_due", "EU", "en-GB", "GBP"), SENDER)
-    assert "2026年3月1日" in render_sms(
-        make_ctx("pre_due", "CN", "zh-CN", "CNY"), SENDER
-    )
+    assert "2026年3月1日" in render_sms(make_ctx("pre_due", "CN", "zh-CN", "CNY"), SENDER)
 
 
-@pytest.mark.parametrize(
-    ("profile", "locale", "currency", "amount", "fees", "promised"), CASES
-)
-def test_follow_up_states_fees_and_deadline_only_when_present(
-    profile, locale, currency, amount, fees, promised
-):
+@pytest.mark.parametrize(("profile", "locale", "currency", "amount", "fees", "promised"), CASES)
+def test_follow_up_states_fees_and_deadline_only_when_present(profile, locale, currency, amount, fees, promised):
     full = render_sms(make_ctx("follow_up", profile, locale, currency), SENDER)
     assert fees in full
     assert ("2026年3月20日" if locale == "zh-CN" else "20") in full
 
-    no_fees = make_ctx(
-        "follow_up", profile, locale, currency, fees=Decimal(0), deadline=None
-    )
+    no_fees = make_ctx("follow_up", profile, locale, currency, fees=Decimal(0), deadline=None)
     bare = render_sms(no_fees, SENDER)
     assert "18,800.00" in bare
     assert "fees" not in bare and "费用" not in bare
@@ -150,9 +135,7 @@ def test_banned_phrase_detection():
     assert banned_phrases_in("A courtesy note about an issue.") == []
 
 
-@pytest.mark.parametrize(
-    ("field", "value"), [("purpose", "final_demand"), ("profile", "JP")]
-)
+@pytest.mark.parametrize(("field", "value"), [("purpose", "final_demand"), ("profile", "JP")])
 def test_unknown_purpose_or_profile_raises_naming_it(field, value):
     with pytest.raises(TemplateError, match=value):
         render_sms(replace(make_ctx("reminder"), **{field: value}), SENDER)

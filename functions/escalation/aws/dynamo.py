@@ -155,6 +155,7 @@ def to_account(item: AccountItem) -> Account:
         legal_state=LegalState(item.legal_state) if item.legal_state else None,
         legal_decided_on=_day(item.legal_decided_on),
         event_seq=int(item.event_seq),
+        claims=dict(item.claims.as_dict()) if item.claims else {},
     )
 
 

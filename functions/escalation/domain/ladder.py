@@ -66,11 +66,11 @@ def next_check(account: Account, ctx: Context, earliest: date) -> datetime | Non
     if account.status in NO_CONTACT:
         return None
     if account.status is Status.PAID:
-        return _at(earliest, ctx) if account.confirmation_due else None
+        return _at(earliest, ctx) if account.confirmation_due and not _channel_closed(Action.SMS, account) else None
     if account.status is Status.PROMISE and account.promised_date and not promise_expired(account, earliest):
         reminder = account.promised_date - timedelta(days=1)
         days = [account.promised_date + timedelta(days=1)]
-        if account.last_fired.get("promise_reminder") is None and reminder >= earliest:
+        if account.last_fired.get("promise_reminder") != reminder and reminder >= earliest:
             days.append(reminder)
         return _at(min(days), ctx)
     if account.amount_due <= 0:
@@ -116,7 +116,13 @@ def _next_day(rule: Rule, account: Account, profile: Profile, earliest: date) ->
     day = max(day, earliest)
     if rule.end is not None and day > account.due_date + timedelta(days=rule.end):
         return None
-    # Event-driven conditions (reachability, visits) change only with an event, which re-queues the account.
+    if rule.condition == "unreachable_or_refused" and not _condition(rule.condition, account, profile, day):
+        # Unreachability also comes with time: 14 quiet days after the last conversation.
+        if account.failed_call_attempts >= UNREACHABLE_ATTEMPTS and account.last_reached is not None:
+            day = max(day, account.last_reached + timedelta(days=UNREACHABLE_QUIET_DAYS))
+    # Other conditions (visits, amounts, promises) change only with an event, which re-queues the account.
+    if rule.end is not None and day > account.due_date + timedelta(days=rule.end):
+        return None
     return day if _condition(rule.condition, account, profile, day) else None
 
 

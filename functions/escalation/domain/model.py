@@ -89,6 +89,8 @@ class Account:
     legal_state: LegalState | None = None
     legal_decided_on: date | None = None
     event_seq: int = 0
+    # Side effects claimed for this account: idempotency key -> "claimed" | "done".
+    claims: dict[str, str] = field(default_factory=dict)
 
     @property
     def amount_due(self) -> Decimal:

@@ -35,17 +35,21 @@ class Rule:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str) -> Rule:
+        if not isinstance(raw, dict):
+            raise PolicyError(f"{where}: a rule must be an object, got {raw!r}")
+
         def need(key: str) -> Any:
             if key not in raw:
                 raise PolicyError(f"{where}: missing field '{key}'")
             return raw[key]
 
+        action_name, stage_name = need("action"), need("stage")
         try:
-            action = Action(need("action"))
+            action = Action(action_name)
         except ValueError:
             raise PolicyError(f"{where}: field 'action' must be one of {[a.value for a in Action]}") from None
         try:
-            stage = Stage(need("stage"))
+            stage = Stage(stage_name)
         except ValueError:
             raise PolicyError(f"{where}: field 'stage' must be one of {[s.value for s in Stage]}") from None
         rule = cls(
@@ -83,7 +87,10 @@ class Policy:
         rules_raw = raw.get("rules")
         if not isinstance(rules_raw, list) or not rules_raw:
             raise PolicyError("policy: field 'rules' must be a non-empty list")
-        rules = tuple(Rule.from_dict(r, f"policy rule #{i + 1} ({r.get('name', '?')})") for i, r in enumerate(rules_raw))
+        rules = tuple(
+            Rule.from_dict(r, f"policy rule #{i + 1} ({r.get('name', '?') if isinstance(r, dict) else '?'})")
+            for i, r in enumerate(rules_raw)
+        )
         names = [r.name for r in rules]
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ..aws import dynamo, legal_workflow, sms, work_queues
@@ -26,7 +26,7 @@ from ..domain.model import CONTACTABLE, Account, Action, Contact, RecentContact,
 from ..domain.policy import DEFAULT_POLICY
 from ..domain.profiles import profile_for
 from ..domain.windows import as_utc, primary_zone, zones_for
-from .runs import context_for
+from .context import context_for
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,10 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
     account = dynamo.load(request.account_id)
     if account is None:
         return {"account_id": request.account_id, "outcome": "skipped", "reason": "unknown_account"}
+    if account.claims.get(request.key) == "done":
+        return {"account_id": request.account_id, "outcome": "duplicate", "key": request.key}
+    if account.claims.get(request.key) == "claimed":
+        return recover(account, request.key, request.run_id, settings, as_of=request.as_of)
     now = contact_time(request, settings)
     ctx = context_for(account, now)
     still_wanted = any(d.key == request.key for d in decide(account, ctx) if d.action is not None)
@@ -77,7 +81,9 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
     try:
         dynamo.claim(request.account_id, request.key, request.event_seq, allowed)
     except dynamo.ClaimRefused:
-        return _after_refused_claim(request)
+        # Another attempt holds the claim (or an event just landed): never act twice.
+        reason = "duplicate" if dynamo.claim_state(request.account_id, request.key) else "changed_since_assessment"
+        return {"account_id": request.account_id, "outcome": "skipped", "reason": reason}
     act = _ACTS[request.action]
     try:
         to, text, provider_id, extra = act(account, request, now, settings)
@@ -88,14 +94,42 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
         # The provider refused or the call failed before acceptance: nothing was sent.
         dynamo.release(request.account_id, request.key)
         raise
+    # From here the side effect has happened: a failure leaves the claim for `recover`.
     return _record(account, request, now, to, text, provider_id, extra, settings)
 
 
-def _after_refused_claim(request: Request) -> dict[str, Any]:
-    state = dynamo.claim_state(request.account_id, request.key)
-    if state is None:
-        return {"account_id": request.account_id, "outcome": "skipped", "reason": "changed_since_assessment"}
-    return {"account_id": request.account_id, "outcome": "duplicate", "claim": state}
+def recover(account: Account, key: str, run_id: str, settings: Settings, as_of: str | None = None) -> dict[str, Any]:
+    """Finish an attempt that claimed a side effect but never recorded it (it crashed in between).
+
+    Whether it acted is unknown, so it is not repeated (at most one contact per key): the
+    audit record is written marked unconfirmed and the ladder moves on. Starting a legal
+    review is idempotent by execution name, so that one is simply done again.
+    """
+    day, action, rule = key.split("#", 2)
+    rule_stage = next((r.stage for r in DEFAULT_POLICY.rules if r.name == rule), account.stage)
+    as_of = as_of or datetime.now(UTC).isoformat()
+    request = Request(account.account_id, Action(action), rule, rule_stage, key, account.event_seq, run_id, as_of)
+    now = contact_time(request, settings)
+    if request.action is Action.LEGAL_REVIEW:
+        to, text, provider_id, extra = _request_legal_review(account, request, now, settings)
+    else:
+        to = account.phone if request.action in (Action.SMS, Action.CALL) else None
+        text = render_text(account, rule, now, settings) if request.action is Action.SMS else None
+        provider_id = UNCONFIRMED
+        extra = [dynamo.AccountItem.confirmation_due.set(False)] if rule == "confirmation" else []
+    result = _record(account, request, now, to, text, provider_id, extra, settings, day=date.fromisoformat(day))
+    return result | {"outcome": "recovered"}
+
+
+def recover_stale_claims(account: Account, run_id: str, settings: Settings, as_of: str) -> bool:
+    """Recover claims left "claimed" by crashed attempts; True if any was (reload the account)."""
+    stale = [k for k, state in account.claims.items() if state == "claimed"]
+    for key in stale:
+        recover(account, key, run_id, settings, as_of=as_of)
+    return bool(stale)
+
+
+UNCONFIRMED = "unconfirmed"
 
 
 ActResult = tuple[str | None, str | None, str | None, list]
@@ -181,6 +215,7 @@ def _record(
     provider_id: str | None,
     extra: list,
     settings: Settings,
+    day: date | None = None,
 ) -> dict[str, Any]:
     zone = primary_zone(zones_for(account.phone, account.timezone))
     profile = profile_for(account.profile)
@@ -199,9 +234,9 @@ def _record(
         text=text,
         provider_id=provider_id,
     )
-    expires_at = int((now + timedelta(days=365 * profile.retention_years)).timestamp())
+    expires_at = int(years_after(now, profile.retention_years).timestamp())
     ctx = context_for(account, now)
-    today = ctx.today
+    today = day or ctx.today
     done = account.with_changes(
         last_fired=account.last_fired | {request.rule: today},
         recent=(*account.recent, RecentContact(today, request.action)),
@@ -209,3 +244,11 @@ def _record(
     )
     dynamo.record(contact, request.rule, expires_at, (account.event_seq, next_check(done, ctx, today)), extra)
     return {"account_id": account.account_id, "outcome": "sent", "action": request.action.value, "key": request.key}
+
+
+def years_after(instant: datetime, years: int) -> datetime:
+    """The same calendar moment `years` later (29 February becomes 1 March)."""
+    try:
+        return instant.replace(year=instant.year + years)
+    except ValueError:
+        return instant.replace(year=instant.year + years, month=3, day=1)

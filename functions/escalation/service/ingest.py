@@ -11,7 +11,7 @@ from ..domain.events import EventError, apply_event
 from ..domain.ladder import next_check
 from ..domain.model import Account
 from ..domain.windows import as_utc
-from .runs import context_for
+from .context import context_for
 
 
 def account_from(raw: dict[str, Any], default_profile: str) -> Account:

@@ -14,8 +14,8 @@ from ..domain.events import apply_event
 from ..domain.ladder import next_check
 from ..domain.model import Action, Stage, Status
 from ..domain.windows import as_utc
+from .context import context_for
 from .dispatch import Request, _record
-from .runs import context_for
 
 
 def await_decision(task_token: str, review: dict[str, Any], settings: Settings) -> None:

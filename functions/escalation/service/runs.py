@@ -7,20 +7,16 @@ parse the state's input and call one of these.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from ..aws import dynamo, manifests
 from ..config import Settings
 from ..domain.ladder import Context, decide, next_check, promise_expired
 from ..domain.model import Account, Status
-from ..domain.policy import DEFAULT_POLICY, Policy
-from ..domain.profiles import profile_for
-from ..domain.windows import as_utc, zones_for
-
-
-def context_for(account: Account, now: datetime, policy: Policy = DEFAULT_POLICY) -> Context:
-    return Context(policy=policy, profile=profile_for(account.profile), zones=zones_for(account.phone, account.timezone), now=now)
+from ..domain.windows import as_utc
+from .context import context_for
+from .dispatch import recover_stale_claims
 
 
 def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
@@ -50,6 +46,10 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
     reasons: Counter[str] = Counter()
     for account in dynamo.load_many(account_ids):
         ctx = context_for(account, now)
+        stale = {k: v for k, v in account.claims.items() if v == "claimed" and k.split("#", 1)[0] < ctx.today.isoformat()}
+        if stale and recover_stale_claims(account.with_changes(claims=stale), run_id, settings, as_of):
+            reasons["recovered_crashed_dispatch"] += len(stale)
+            account = dynamo.load(account.account_id) or account
         if account.status is Status.PROMISE and promise_expired(account, ctx.today):
             account = _break_promise(account, ctx)
             if account is None:

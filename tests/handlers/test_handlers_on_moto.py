@@ -1,0 +1,379 @@
+"""The Lambda handlers against the template.yaml stack on moto: plan, assess, dispatch, and their guarantees.
+
+The escalation.aws / escalation.service modules bind table names and settings from the environment
+when first imported, so they are imported only once the local stack has set that environment.
+"""
+
+import json
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+
+from sim.stack import LocalStack
+
+DUE = "2026-03-01"
+PRE_DUE_RUN = "2026-02-26T02:00:00Z"  # 10:00 in Shanghai on D-3
+D3_RUN = "2026-03-04T02:00:00Z"  # 10:00 in Shanghai on D+3
+D30_RUN = "2026-03-31T02:00:00Z"  # 10:00 in Shanghai on D+30
+ENROLLED_AT = datetime(2026, 2, 20, 0, 0, tzinfo=UTC)
+EMERGENCY = "+8613900139003"
+
+
+def cn(account_id: str, phone: str, due: str = DUE, **extra) -> dict:
+    return {
+        "account_id": account_id,
+        "phone": phone,
+        "timezone": "Asia/Shanghai",
+        "balance": "18800.00",
+        "fees": "320.00",
+        "currency": "CNY",
+        "due_date": due,
+        **extra,
+    }
+
+
+@pytest.fixture
+def stack():
+    with LocalStack() as local:
+        yield local
+
+
+def enroll(*raws: dict, at: datetime = ENROLLED_AT) -> None:
+    from escalation.service.ingest import account_from, enroll
+
+    for raw in raws:
+        assert enroll(account_from(raw, "CN"), at)
+
+
+def ingest(event: dict, at: str) -> str:
+    from escalation.service.ingest import ingest
+
+    return ingest(event, datetime.fromisoformat(at.replace("Z", "+00:00")))
+
+
+def contacts(account_id: str):
+    from escalation.aws import dynamo
+
+    return dynamo.contacts_of(account_id)
+
+
+def load(account_id: str):
+    from escalation.aws import dynamo
+
+    return dynamo.load(account_id)
+
+
+def plan(stack: LocalStack, as_of: str, run_id: str = "run-1") -> tuple[dict, list[dict]]:
+    result = stack.call_handler("PlanRunFunction", {"run_id": run_id, "as_of": as_of})
+    body = boto3.client("s3").get_object(Bucket=result["bucket"], Key=result["manifest_key"])["Body"].read()
+    return result, json.loads(body)
+
+
+def assess(stack: LocalStack, as_of: str, *account_ids: str, run_id: str = "run-1") -> list[dict]:
+    event = {"run_id": run_id, "as_of": as_of, "batch": 0, "account_ids": list(account_ids)}
+    return stack.call_handler("AssessAccountsFunction", event)["decisions"]
+
+
+def decision(decisions: list[dict], action: str, account_id: str | None = None) -> dict:
+    found = [d for d in decisions if d["action"] == action and (account_id is None or d["account_id"] == account_id)]
+    assert len(found) == 1, decisions
+    return found[0]
+
+
+# ---------------------------------------------------------------------- plan
+def test_plan_manifest_holds_only_the_due_account(stack):
+    enroll(cn("DUE-NOW", "+8613800138001"), cn("DUE-LATER", "+8613800138002", due="2026-04-01"))
+    result, batches = plan(stack, PRE_DUE_RUN)
+    assert result["due"] == 1
+    assert result["batches"] == 1
+    assert [i for b in batches for i in b["account_ids"]] == ["DUE-NOW"]
+    assert batches[0]["as_of"] == PRE_DUE_RUN
+    assert batches[0]["run_id"] == "run-1"
+
+
+def test_plan_before_any_window_is_empty(stack):
+    enroll(cn("DUE-NOW", "+8613800138001"))
+    result, batches = plan(stack, "2026-02-25T23:59:00Z")  # 07:59 in Shanghai on D-3
+    assert result["due"] == 0
+    assert batches == []
+
+
+def test_held_account_leaves_the_due_index(stack):
+    enroll(cn("HELD", "+8613800138001"), cn("OPEN", "+8613800138002"))
+    ingest({"type": "dispute_opened", "account_id": "HELD"}, "2026-02-25T01:00:00Z")
+    _, batches = plan(stack, PRE_DUE_RUN)
+    assert [i for b in batches for i in b["account_ids"]] == ["OPEN"]
+
+
+def test_assessment_decides_what_the_ladder_wants(stack):
+    enroll(cn("A", "+8613800138001"))
+    decisions = assess(stack, D3_RUN, "A")
+    # Nothing was sent before: the reminder (D+1..D+6) is still due, and the early call (D+3).
+    assert {(d["action"], d["rule"]) for d in decisions} == {("sms", "reminder"), ("call", "early_call")}
+    assert all(d["event_seq"] == 0 and d["as_of"] == D3_RUN for d in decisions)
+
+
+# ---------------------------------------------------------------------- send_sms
+def test_send_sms_publishes_one_sms_and_records_one_contact(stack):
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    result = stack.call_handler("SendSmsFunction", request)
+    assert result["outcome"] == "sent"
+    sent = stack.sms_sent()
+    assert len(sent) == 1
+    phone, text = sent[0]
+    assert phone == "+8613800138001"
+    assert text.startswith("【")
+    logged = contacts("A")
+    assert len(logged) == 1
+    assert (logged[0].action.value, logged[0].purpose, logged[0].text, logged[0].to) == ("sms", "pre_due", text, phone)
+    assert logged[0].at == datetime(2026, 2, 26, 2, 0, tzinfo=UTC)
+    assert logged[0].local_time.isoformat() == "2026-02-26T10:00:00+08:00"
+
+
+def test_send_sms_twice_sends_once(stack):
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    first = stack.call_handler("SendSmsFunction", request)
+    second = stack.call_handler("SendSmsFunction", request)
+    assert first["outcome"] == "sent"
+    assert second["outcome"] != "sent"
+    assert len(stack.sms_sent()) == 1
+    assert len(contacts("A")) == 1
+
+
+def test_send_sms_twice_reports_the_second_as_duplicate(stack):
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    stack.call_handler("SendSmsFunction", request)
+    assert stack.call_handler("SendSmsFunction", request)["outcome"] == "duplicate"
+
+
+def test_a_claimed_but_unrecorded_send_is_not_repeated(stack):
+    """A send that crashed after its claim (accepted or not, nobody knows) is not sent again.
+
+    It is recorded in the audit log marked unconfirmed, so the ladder moves on instead of
+    firing the rule again under the next day's key.
+    """
+    from escalation.aws import dynamo
+    from escalation.domain.model import Status
+
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    dynamo.claim("A", request["key"], request["event_seq"], {Status.ACTIVE})
+    result = stack.call_handler("SendSmsFunction", request)
+    assert result["outcome"] == "recovered"
+    assert stack.sms_sent() == []
+    [recorded] = dynamo.contacts_of("A")
+    assert recorded.provider_id == "unconfirmed"
+    assert recorded.purpose == "pre_due"
+
+
+def test_payment_between_assessment_and_send_stops_the_send(stack):
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    ingest({"type": "payment", "account_id": "A", "amount": "100.00"}, "2026-02-26T02:00:01Z")
+    result = stack.call_handler("SendSmsFunction", request)
+    assert result == {"account_id": "A", "outcome": "skipped", "reason": "changed_since_assessment"}
+    assert stack.sms_sent() == []
+    assert contacts("A") == []
+
+
+def test_full_payment_between_assessment_and_call_stops_the_call(stack):
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, D3_RUN, "A"), "call")
+    ingest({"type": "payment", "account_id": "A", "amount": "19120.00"}, "2026-03-04T02:00:01Z")
+    result = stack.call_handler("QueueCallFunction", request)
+    assert result["outcome"] == "skipped"
+    assert stack.queue_messages("CallQueue") == []
+    assert contacts("A") == []
+    assert load("A").status.value == "paid"
+
+
+def test_number_opted_out_at_the_provider_is_not_texted(stack):
+    enroll(cn("A", "+8613800138099"))  # moto's SNS lists numbers ending in 99 as opted out
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    result = stack.call_handler("SendSmsFunction", request)
+    assert result["outcome"] == "skipped"
+    assert result["reason"] == "opted_out_at_provider"
+    assert stack.sms_sent() == []
+    assert contacts("A") == []
+
+
+def test_send_after_the_window_closed_is_not_sent(stack):
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    late = {**request, "as_of": "2026-02-26T13:30:00Z"}  # 21:30 in Shanghai
+    assert stack.call_handler("SendSmsFunction", late)["outcome"] == "skipped"
+    assert stack.sms_sent() == []
+
+
+def test_partial_payment_changes_the_amount_in_the_next_text(stack):
+    enroll(cn("A", "+8613800138001"))
+    ingest({"type": "payment", "account_id": "A", "amount": "100.00"}, "2026-03-01T12:00:00Z")
+    request = decision(assess(stack, "2026-03-02T02:00:00Z", "A"), "sms")
+    assert request["rule"] == "reminder"
+    assert stack.call_handler("SendSmsFunction", request)["outcome"] == "sent"
+    ((_, text),) = stack.sms_sent()
+    assert "19,020.00" in text  # 18800 + 320 - 100
+    assert "19,120.00" not in text
+
+
+def test_cn_contact_is_kept_at_least_five_years(stack):
+    from escalation.aws import dynamo
+
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    stack.call_handler("SendSmsFunction", request)
+    item = dynamo.ContactItem.get("A", request["key"])
+    sent_at = datetime(2026, 2, 26, 2, 0, tzinfo=UTC)
+    assert item.expires_at >= sent_at.replace(year=2031).timestamp()
+
+
+# ---------------------------------------------------------------------- queue_call / queue_visit
+def test_queue_call_puts_one_message_without_emergency_contacts(stack):
+    enroll(cn("A", "+8613800138001", emergency_contacts=[EMERGENCY]))
+    request = decision(assess(stack, D3_RUN, "A"), "call")
+    result = stack.call_handler("QueueCallFunction", request)
+    assert result["outcome"] == "sent"
+    messages = stack.queue_messages("CallQueue")
+    assert len(messages) == 1
+    body = messages[0]
+    assert body["account_id"] == "A"
+    assert body["phone"] == "+8613800138001"
+    assert body["purpose"] == "early_call"
+    assert EMERGENCY not in json.dumps(body)
+    assert "emergency" not in json.dumps(body).lower()
+    logged = contacts("A")
+    assert [(c.action.value, c.purpose, c.to) for c in logged] == [("call", "early_call", "+8613800138001")]
+    assert stack.sms_sent() == []
+
+
+def test_queue_call_twice_queues_once(stack):
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, D3_RUN, "A"), "call")
+    stack.call_handler("QueueCallFunction", request)
+    stack.call_handler("QueueCallFunction", request)
+    assert len(stack.queue_messages("CallQueue")) == 1
+    assert len(contacts("A")) == 1
+
+
+def test_queue_visit_for_an_unreachable_borrower(stack):
+    enroll(cn("A", "+8613800138001", emergency_contacts=[EMERGENCY]))
+    for at in ("2026-03-04T07:00:00Z", "2026-03-09T07:00:00Z", "2026-03-12T07:00:00Z"):
+        ingest({"type": "call_outcome", "account_id": "A", "outcome": "no_answer"}, at)
+    request = decision(assess(stack, D30_RUN, "A"), "visit")
+    assert request["rule"] == "field_visit"
+    assert stack.call_handler("QueueVisitFunction", request)["outcome"] == "sent"
+    messages = stack.queue_messages("VisitQueue")
+    assert len(messages) == 1
+    assert messages[0]["account_id"] == "A"
+    assert EMERGENCY not in json.dumps(messages[0])
+    assert stack.queue_messages("CallQueue") == []
+    assert [c.action.value for c in contacts("A")] == ["visit"]
+
+
+# ---------------------------------------------------------------------- the daily run end to end
+def test_daily_run_state_machine_sends_the_pre_due_sms_once(stack):
+    enroll(cn("A", "+8613800138001"), cn("LATER", "+8613800138002", due="2026-04-01"))
+    first = stack.run_state_machine("DailyRunStateMachine", {"as_of": PRE_DUE_RUN, "group": "t"}, name="run-a")
+    assert first["status"] == "SUCCEEDED"
+    again = stack.run_state_machine("DailyRunStateMachine", {"as_of": "2026-02-26T09:00:00Z", "group": "t"}, name="run-b")
+    assert again["status"] == "SUCCEEDED"
+    assert [phone for phone, _ in stack.sms_sent()] == ["+8613800138001"]
+    assert [c.purpose for c in contacts("A")] == ["pre_due"]
+    assert contacts("LATER") == []
+    assert stack.handler_errors == []
+
+
+# ---------------------------------------------------------------------- crash after send
+def _crash_record_once(monkeypatch):
+    """Make the audit write fail once, as if the function died right after the provider accepted the SMS."""
+    from escalation.aws import dynamo
+
+    original = dynamo.record
+    calls = {"n": 0}
+
+    def record(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("function crashed after the provider accepted the message")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dynamo, "record", record)
+
+
+def test_crash_after_send_never_sends_twice(stack, monkeypatch):
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    _crash_record_once(monkeypatch)
+    with pytest.raises(RuntimeError):
+        stack.call_handler("SendSmsFunction", request)
+    retry = stack.call_handler("SendSmsFunction", request)
+    assert retry["outcome"] != "sent"
+    assert len(stack.sms_sent()) == 1
+
+
+def test_crash_after_send_still_records_the_contact_on_retry(stack, monkeypatch):
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    _crash_record_once(monkeypatch)
+    with pytest.raises(RuntimeError):
+        stack.call_handler("SendSmsFunction", request)
+    stack.call_handler("SendSmsFunction", request)
+    assert len(stack.sms_sent()) == 1
+    assert [c.purpose for c in contacts("A")] == ["pre_due"]
+
+
+def test_crash_after_send_does_not_repeat_the_rule_next_day(stack, monkeypatch):
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    _crash_record_once(monkeypatch)
+    with pytest.raises(RuntimeError):
+        stack.call_handler("SendSmsFunction", request)
+    next_day = assess(stack, "2026-02-27T02:00:00Z", "A", run_id="run-2")
+    assert [d for d in next_day if d["action"] == "sms"] == []
+
+
+# ---------------------------------------------------------------------- the harness and moto's thread safety
+def _watch_moto_dynamodb(monkeypatch) -> dict:
+    """Track how many threads are inside moto's DynamoDB backend at once (moto's backend is not thread-safe)."""
+    import threading
+    import time
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    state = {"depth": {}, "max_threads": 0}
+
+    def watch(name):
+        original = getattr(DynamoDBBackend, name)
+
+        def wrapper(self, *args, **kwargs):
+            me = threading.get_ident()
+            with lock:
+                state["depth"][me] = state["depth"].get(me, 0) + 1
+                state["max_threads"] = max(state["max_threads"], len(state["depth"]))
+            try:
+                time.sleep(0.002)  # widen the window so overlaps show up reliably
+                return original(self, *args, **kwargs)
+            finally:
+                with lock:
+                    state["depth"][me] -= 1
+                    if not state["depth"][me]:
+                        del state["depth"][me]
+
+        monkeypatch.setattr(DynamoDBBackend, name, wrapper)
+
+    for name in ("get_item", "put_item", "update_item", "transact_write_items", "query", "batch_get_item"):
+        watch(name)
+    return state
+
+
+def test_handlers_never_enter_moto_dynamodb_concurrently(stack, monkeypatch):
+    enroll(*[cn(f"C{i}", f"+86138001{i:05d}") for i in range(12)])
+    state = _watch_moto_dynamodb(monkeypatch)
+    result = stack.run_state_machine("DailyRunStateMachine", {"as_of": D3_RUN, "group": "t"}, name="run-concurrency")
+    assert result["status"] == "SUCCEEDED"
+    assert state["max_threads"] == 1
