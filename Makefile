@@ -5,6 +5,9 @@ SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 RUN := PYTHONPATH=functions:. $(PY)
+# `sam build` needs the Lambda runtime's Python (3.13) on PATH; pyenv provides it here.
+PY313 := $(shell pyenv versions --bare 2>/dev/null | grep -m1 '^3\.13')
+SAM_ENV := SAM_CLI_TELEMETRY=0 $(if $(PY313),PYENV_VERSION=$(PY313))
 
 .PHONY: demo test scenario lint validate build clean
 
@@ -31,14 +34,16 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check functions sim tests
 
 validate: $(VENV)/.installed $(SAM_VENV)/.installed
-	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region us-east-1
+	$(SAM_ENV) $(SAM) validate --lint --region us-east-1
 	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM_ENV) $(SAM) build --cached --parallel > .aws-sam-build.log 2>&1 || { cat .aws-sam-build.log; exit 1; }
+	@echo "sam build: ok"
 
 test: lint validate
 	$(RUN) -m pytest
 
 build: $(SAM_VENV)/.installed
-	SAM_CLI_TELEMETRY=0 $(SAM) build
+	$(SAM_ENV) $(SAM) build
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam out .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .aws-sam-build.log out .pytest_cache .ruff_cache

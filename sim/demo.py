@@ -39,7 +39,7 @@ def synthetic_scenario(borrowers: int, days: int, start: date, seed: int) -> dic
     for n in range(borrowers):
         profile, _, prefix, zone, locale, currency = rng.choices(MARKETS, weights=[m[1] for m in MARKETS])[0]
         behaviour = rng.choices([b for b, _ in BEHAVIOURS], weights=[w for _, w in BEHAVIOURS])[0]
-        due = start + timedelta(days=rng.randint(1, 20))
+        due = start + timedelta(days=rng.randint(-30, 10))  # part of the book is already overdue
         balance = Decimal(rng.choice([800, 1500, 3200, 6400, 12000, 25000]))
         account_id = f"{profile}-{n:04d}"
         phone = prefix + str(rng.randrange(10 ** SUFFIX_DIGITS[profile])).zfill(SUFFIX_DIGITS[profile])
@@ -49,21 +49,24 @@ def synthetic_scenario(borrowers: int, days: int, start: date, seed: int) -> dic
              "due_date": due.isoformat(), "emergency_contacts": []}
         )  # fmt: skip
 
-        def at(offset: int, hour: int, account_id: str = account_id, zone: str = zone, due: date = due) -> str:
-            local = datetime.combine(due + timedelta(days=offset), time(hour), tzinfo=ZoneInfo(zone))
+        # Behaviour is timed from the due date, or from enrolment for accounts already overdue.
+        anchor = max(due, start)
+
+        def at(offset: int, hour: int, zone: str = zone, anchor: date = anchor) -> str:
+            local = datetime.combine(anchor + timedelta(days=offset), time(hour), tzinfo=ZoneInfo(zone))
             return local.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
         owed = f"{balance * Decimal('1.02'):.2f}"
         if behaviour == "pays_after_reminder":
             events.append({"at": at(rng.randint(1, 6), 13), "type": "payment", "account_id": account_id, "amount": owed})
         elif behaviour == "promises":
-            promised = due + timedelta(days=rng.randint(8, 14))
+            promised = anchor + timedelta(days=rng.randint(8, 14))
             events.append({"at": at(3, 15), "type": "call_outcome", "account_id": account_id, "outcome": "reached"})
             events.append(
                 {"at": at(3, 15), "type": "promise_to_pay", "account_id": account_id, "amount": owed, "promised_date": promised.isoformat()}
             )
             if rng.random() < 0.7:  # most keep their promise
-                events.append({"at": at((promised - due).days, 12), "type": "payment", "account_id": account_id, "amount": owed})
+                events.append({"at": at((promised - anchor).days, 12), "type": "payment", "account_id": account_id, "amount": owed})
         elif behaviour == "partial_then_pays":
             half = f"{balance / 2:.2f}"
             events.append({"at": at(2, 12), "type": "payment", "account_id": account_id, "amount": half})
@@ -75,9 +78,13 @@ def synthetic_scenario(borrowers: int, days: int, start: date, seed: int) -> dic
             for offset in (3, 7, 10, 13):
                 events.append({"at": at(offset, 16), "type": "call_outcome", "account_id": account_id, "outcome": "no_answer"})
             if profile == "CN":
-                events.append({"at": at(32, 15), "type": "visit_outcome", "account_id": account_id, "outcome": "not_home"})
+                # Field visit at D+30 finds nobody; a reviewer approves half the D+60 legal reviews next day.
+                to_due = (due - anchor).days
+                visit = {"type": "visit_outcome", "account_id": account_id, "outcome": "not_home"}
+                events.append({"at": at(max(to_due + 32, 15), 15), **visit})
                 if rng.random() < 0.5:
-                    events.append({"at": at(61, 11), "type": "legal_decision", "account_id": account_id, "decision": "approve"})
+                    decision = {"type": "legal_decision", "account_id": account_id, "decision": "approve"}
+                    events.append({"at": at(max(to_due + 61, 16), 11), **decision})
     return {"name": f"demo: {borrowers} synthetic borrowers, seed {seed}", "start_date": start.isoformat(), "days": days,
             "profile": "CN", "accounts": accounts, "events": events}  # fmt: skip
 
@@ -87,7 +94,7 @@ COLUMNS = ("due", "sms", "call", "visit", "legal_review", "legal_referral", "pai
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--borrowers", type=int, default=100)
+    parser.add_argument("--borrowers", type=int, default=60)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--start", default="2026-03-01")

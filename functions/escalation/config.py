@@ -17,7 +17,6 @@ class Settings:
     reviewer_topic_arn: str
     legal_review_state_machine_arn: str
     batch_size: int
-    due_shards: int
     clock: str  # "wall": contact time is the real clock; "run": the run's scheduled instant (simulations)
     sender: Sender
 
@@ -32,7 +31,6 @@ class Settings:
             reviewer_topic_arn=env.get("REVIEWER_TOPIC_ARN", ""),
             legal_review_state_machine_arn=env.get("LEGAL_REVIEW_STATE_MACHINE_ARN", ""),
             batch_size=int(env.get("BATCH_SIZE", "100")),
-            due_shards=int(env.get("DUE_SHARDS", "8")),
             clock=env.get("CLOCK", "wall"),
             sender=Sender(
                 lender_name=env.get("LENDER_NAME", "Shengbei Credit"),

@@ -68,7 +68,7 @@ class AccountItem(Model):
     promised_amount = UnicodeAttribute(null=True)
     confirmation_due = BooleanAttribute(default=False)
     last_fired = MapAttribute(default=dict)  # rule name -> ISO local date
-    recent = ListAttribute(default=list)  # [{"d": date, "a": action, "r": reached}]
+    recent = MapAttribute(default=dict)  # "<local day>#<action>" -> "1": the last days' contacts, for caps
     claims = MapAttribute(default=dict)  # idempotency key -> "claimed" | "done"
     failed_call_attempts = NumberAttribute(default=0)
     last_reached = UnicodeAttribute(null=True)
@@ -147,7 +147,7 @@ def to_account(item: AccountItem) -> Account:
         promised_amount=Decimal(item.promised_amount) if item.promised_amount else None,
         confirmation_due=item.confirmation_due,
         last_fired={k: date.fromisoformat(v) for k, v in (item.last_fired.as_dict() if item.last_fired else {}).items()},
-        recent=tuple(RecentContact(date.fromisoformat(r["d"]), Action(r["a"]), bool(r.get("r"))) for r in (item.recent or [])),
+        recent=tuple(_recent(key) for key in (item.recent.as_dict() if item.recent else {})),
         failed_call_attempts=int(item.failed_call_attempts),
         last_reached=_day(item.last_reached),
         refusals=int(item.refusals),
@@ -157,6 +157,11 @@ def to_account(item: AccountItem) -> Account:
         event_seq=int(item.event_seq),
         claims=dict(item.claims.as_dict()) if item.claims else {},
     )
+
+
+def _recent(key: str) -> RecentContact:
+    day, action = key.split("#", 1)
+    return RecentContact(date.fromisoformat(day), Action(action))
 
 
 # Fields that borrower events own; a dispatch never writes them (and vice versa).
@@ -232,10 +237,11 @@ def load_many(account_ids: Iterable[str]) -> list[Account]:
     return [to_account(item) for item in AccountItem.batch_get(list(account_ids))]
 
 
-def due_account_ids(shard: int, until: datetime) -> Iterator[str]:
-    """Account ids in one due-index shard whose next check is at or before `until`."""
-    for item in AccountItem.due.query(f"DUE#{shard}", AccountItem.due_at <= _iso(until)):
-        yield item.account_id
+def due_account_ids(until: datetime) -> Iterator[str]:
+    """Account ids whose next check is at or before `until`, shard by shard."""
+    for shard in range(DUE_SHARDS):
+        for item in AccountItem.due.query(f"DUE#{shard}", AccountItem.due_at <= _iso(until)):
+            yield item.account_id
 
 
 def save_event_fields(account: Account, expected_seq: int, due_at: datetime | None, extra: dict | None = None) -> None:
@@ -329,11 +335,10 @@ def complete(contact: Contact, rule: str, due: tuple[int, datetime | None], extr
     landed since, its own next check stands and only the ladder's progress is written.
     """
     day = contact.key.split("#", 1)[0]
-    recent = {"d": day, "a": contact.action.value, "r": False}
     actions = [
         AccountItem.claims[contact.key].set("done"),
         AccountItem.last_fired[rule].set(day),
-        AccountItem.recent.set(AccountItem.recent.append([recent])),
+        AccountItem.recent[f"{day}#{contact.action.value}"].set("1"),
         *(extra or []),
     ]
     if contact.purpose not in ("confirmation", "promise_reminder"):

@@ -242,8 +242,19 @@ def _record(
         recent=(*account.recent, RecentContact(today, request.action)),
         confirmation_due=False if request.rule == "confirmation" else account.confirmation_due,
     )
-    dynamo.record(contact, request.rule, expires_at, (account.event_seq, next_check(done, ctx, today)), extra)
+    dynamo.record(contact, request.rule, expires_at, (account.event_seq, next_check(done, ctx, today)), extra + _prune(account, today))
     return {"account_id": account.account_id, "outcome": "sent", "action": request.action.value, "key": request.key}
+
+
+KEEP_DAYS = 8  # caps look back 7 days; older recent contacts and done claims are dropped
+
+
+def _prune(account: Account, today: date) -> list:
+    """Remove what no rule reads any more, so the account item does not grow without bound."""
+    cutoff = today - timedelta(days=KEEP_DAYS)
+    recent = [dynamo.AccountItem.recent[f"{c.day.isoformat()}#{c.action.value}"].remove() for c in account.recent if c.day < cutoff]
+    claims = [dynamo.AccountItem.claims[k].remove() for k, v in account.claims.items() if v == "done" and k[:10] < cutoff.isoformat()]
+    return recent + claims
 
 
 def years_after(instant: datetime, years: int) -> datetime:

@@ -22,7 +22,7 @@ from .dispatch import recover_stale_claims
 def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
     """Query every due-index shard up to the run's instant and write the manifest of batches."""
     until = as_utc(as_of)
-    ids = [i for shard in range(settings.due_shards) for i in dynamo.due_account_ids(shard, until)]
+    ids = list(dynamo.due_account_ids(until))
     size = settings.batch_size
     batches = [
         {"run_id": run_id, "as_of": as_of, "batch": n, "account_ids": ids[i : i + size]} for n, i in enumerate(range(0, len(ids), size))
