@@ -78,13 +78,9 @@ def synthetic_scenario(borrowers: int, days: int, start: date, seed: int) -> dic
             for offset in (3, 7, 10, 13):
                 events.append({"at": at(offset, 16), "type": "call_outcome", "account_id": account_id, "outcome": "no_answer"})
             if profile == "CN":
-                # Field visit at D+30 finds nobody; a reviewer approves half the D+60 legal reviews next day.
-                to_due = (due - anchor).days
+                # The D+30 field visit finds nobody at home.
                 visit = {"type": "visit_outcome", "account_id": account_id, "outcome": "not_home"}
-                events.append({"at": at(max(to_due + 32, 15), 15), **visit})
-                if rng.random() < 0.5:
-                    decision = {"type": "legal_decision", "account_id": account_id, "decision": "approve"}
-                    events.append({"at": at(max(to_due + 61, 16), 11), **decision})
+                events.append({"at": at(max((due - anchor).days + 32, 15), 15), **visit})
     return {"name": f"demo: {borrowers} synthetic borrowers, seed {seed}", "start_date": start.isoformat(), "days": days,
             "profile": "CN", "accounts": accounts, "events": events}  # fmt: skip
 
@@ -111,8 +107,18 @@ def main(argv: list[str]) -> int:
     with LocalStack() as stack:
         from escalation.aws import dynamo
 
+        reviewer = random.Random(args.seed)  # noqa: S311 - a reproducible simulation, not security
+
         def progress(day: date, counts: dict[str, int]) -> None:
-            paid_seen.update(a.account_id for a in dynamo.all_accounts() if a.status.value == "paid")
+            accounts = dynamo.all_accounts()
+            paid_seen.update(a.account_id for a in accounts if a.status.value == "paid")
+            # A reviewer decides the day's legal reviews that evening: mostly approve.
+            evening = datetime.combine(day, time(23), tzinfo=UTC)
+            for a in accounts:
+                if a.legal_state is not None and a.legal_state.value == "pending":
+                    decision = "approve" if reviewer.random() < 0.7 else "reject"
+                    event = {"at": evening.isoformat(), "type": "legal_decision", "account_id": a.account_id, "decision": decision}
+                    replay.apply(event, evening)
             row = {**counts, "paid": len(paid_seen)}
             print(f"{day.isoformat():<11}" + "".join(f"{row.get(c, 0):>15}" for c in COLUMNS), flush=True)
 

@@ -243,7 +243,7 @@ class Replay:
             if kind == 0 and instant >= end:
                 continue
             if kind == 0:
-                self._apply(item, instant)
+                self.apply(item, instant)
                 continue
             day, schedule = item
             if current_day is not None and day != current_day and self.progress:
@@ -253,7 +253,7 @@ class Replay:
         if current_day is not None and self.progress:
             self.progress(current_day, self.day_counts(current_day))
 
-    def _apply(self, event: dict[str, Any], instant: datetime) -> None:
+    def apply(self, event: dict[str, Any], instant: datetime) -> None:
         from escalation.domain.events import EventError
         from escalation.service.ingest import account_from, enroll, ingest
 
