@@ -254,19 +254,15 @@ class Replay:
             self.progress(current_day, self.day_counts(current_day))
 
     def apply(self, event: dict[str, Any], instant: datetime) -> None:
-        from escalation.domain.events import EventError
-        from escalation.service.ingest import account_from, enroll, ingest
-
-        if event["type"] == "new_account":
-            enroll(account_from(event["account"], self.scenario.profile), instant)
-            note = "enrolled"
-        else:
-            try:
-                note = ingest(event, instant)
-            except EventError as exc:
-                note = f"rejected: {exc}"
-            if event["type"] == "legal_decision":
-                self._wait_for_legal(event["account_id"])
+        """Deliver one event the way the lender's core system would: PutEvents on the borrower bus."""
+        detail = bus_detail(event, instant, f"{self.scenario.name[:40]}#{len(self.event_log)}", self.scenario.profile)
+        bus = self.stack.refs["BorrowerEventBus"]
+        self.stack.put_events([{"Source": "lender.core", "DetailType": event["type"], "Detail": json.dumps(detail), "EventBusName": bus}])
+        self.stack.poll_queues()
+        rejected = self.stack.queue_messages("RejectedEventsQueue")
+        note = "rejected: " + "; ".join(r["reason"] for r in rejected) if rejected else "applied"
+        if event["type"] == "legal_decision" and not rejected:
+            self._wait_for_legal(event["account_id"])
         self.event_log.append({"at": instant.isoformat(), "account_id": event.get("account_id"), "type": event["type"], "note": note})
 
     def _run(self, instant: datetime, schedule: str) -> None:
@@ -327,6 +323,24 @@ class Replay:
         (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         (out / "events.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in self.event_log), encoding="utf-8")
         return summary
+
+
+def bus_detail(event: dict[str, Any], instant: datetime, event_id: str, default_profile: str) -> dict[str, Any]:
+    """A scenario event as the borrower-event contract's detail (escalation.contract).
+
+    Keys the contract does not know are left out (scenario files may carry notes); the
+    contract refuses unknown fields from the lender's systems.
+    """
+    from escalation.contract import EVENT_MODELS, NewAccount
+
+    known = EVENT_MODELS[event["type"]].model_fields if event["type"] in EVENT_MODELS else event
+    detail = {k: v for k, v in event.items() if k in known}
+    detail["event_id"] = re.sub(r"[^A-Za-z0-9._:-]", "-", event.get("event_id") or event_id)[:128]
+    detail["occurred_at"] = instant.isoformat()
+    if event["type"] == "new_account":
+        account = {"profile": default_profile, **event["account"]}
+        detail["account"] = {k: v for k, v in account.items() if k in NewAccount.model_fields}
+    return detail
 
 
 def contact_json(c: Any) -> dict[str, Any]:

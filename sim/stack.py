@@ -97,6 +97,7 @@ class LocalStack:
         boto3.setup_default_session(region_name=REGION)
         _speed_up_moto_stepfunctions()
         self._create_data_and_messaging()
+        self._create_event_buses()
         self._declare_functions()
         self._create_state_machines()
         os.environ.update(self.function_environment())
@@ -141,6 +142,23 @@ class LocalStack:
             self.refs[logical] = url
             self.attrs[(logical, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
             self.attrs[(logical, "QueueName")] = name
+
+    def _create_event_buses(self) -> None:
+        """Custom buses and their rules; a rule's targets are queues (moto delivers to SQS)."""
+        events = boto3.client("events", region_name=REGION)
+        for logical, res in resources_of_type(self.template, "AWS::Events::EventBus").items():
+            name = resolve(res["Properties"]["Name"], self.refs, self.attrs)
+            arn = events.create_event_bus(Name=name)["EventBusArn"]
+            self.refs[logical] = name
+            self.attrs[(logical, "Arn")] = arn
+        for logical, res in resources_of_type(self.template, "AWS::Events::Rule").items():
+            props = resolve(res["Properties"], self.refs, self.attrs)
+            name = f"{self.name}-{logical}"
+            bus = props.get("EventBusName", "default")
+            arn = events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]), State="ENABLED")["RuleArn"]
+            events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": t["Id"], "Arn": t["Arn"]} for t in props["Targets"]])
+            self.refs[logical] = name
+            self.attrs[(logical, "Arn")] = arn
 
     def _declare_functions(self) -> None:
         """Lambda functions are not created in moto: invocations are served in-process by `_invoke`."""
@@ -235,12 +253,64 @@ class LocalStack:
 
         return list(sns_backends[ACCOUNT][REGION].sms_messages.values())
 
+    def put_events(self, entries: list[dict[str, Any]]) -> None:
+        response = boto3.client("events", region_name=REGION).put_events(Entries=entries)
+        if response.get("FailedEntryCount"):
+            raise RuntimeError(f"PutEvents failed: {response['Entries']}")
+
+    def poll_queues(self, max_rounds: int = 10) -> int:
+        """Do what Lambda's SQS event source mappings do: feed each queue's messages to its function.
+
+        The mappings come from template.yaml (functions' `Type: SQS` events). Failed batch items
+        become visible again at once and are retried; SQS moves them to the DLQ after
+        maxReceiveCount receives. Returns how many messages were processed.
+        """
+        sqs = boto3.client("sqs", region_name=REGION)
+        processed = 0
+        for logical, res in resources_of_type(self.template, "AWS::Serverless::Function").items():
+            for source in res["Properties"].get("Events", {}).values():
+                if source["Type"] != "SQS":
+                    continue
+                queue_arn = resolve(source["Properties"]["Queue"], self.refs, self.attrs)
+                url = self.refs[queue_arn.rsplit(":", 1)[1].removeprefix(f"{self.name}-")]
+                for _ in range(max_rounds):
+                    batch = sqs.receive_message(
+                        QueueUrl=url, MaxNumberOfMessages=min(10, source["Properties"].get("BatchSize", 10)), AttributeNames=["All"]
+                    ).get("Messages", [])
+                    if not batch:
+                        break
+                    records = [_sqs_record(m, queue_arn) for m in batch]
+                    result = self.call_handler(logical, {"Records": records}) or {}
+                    failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+                    for m in batch:
+                        if m["MessageId"] in failed:
+                            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+                        else:
+                            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                    processed += len(batch)
+        return processed
+
     def queue_messages(self, logical: str) -> list[dict[str, Any]]:
         sqs = boto3.client("sqs", region_name=REGION)
         out: list[dict[str, Any]] = []
         while batch := sqs.receive_message(QueueUrl=self.refs[logical], MaxNumberOfMessages=10, VisibilityTimeout=300).get("Messages", []):
             out += [json.loads(m["Body"]) for m in batch]
         return out
+
+
+def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """A received SQS message in the shape Lambda's event source mapping hands to a function."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {},
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
 
 
 _PATCH_LOCK = threading.Lock()

@@ -15,6 +15,7 @@ class Settings:
     visit_queue_url: str
     legal_referral_queue_url: str
     reviewer_topic_arn: str
+    rejected_events_queue_url: str
     legal_review_state_machine_arn: str
     batch_size: int
     clock: str  # "wall": contact time is the real clock; "run": the run's scheduled instant (simulations)
@@ -29,6 +30,7 @@ class Settings:
             visit_queue_url=env.get("VISIT_QUEUE_URL", ""),
             legal_referral_queue_url=env.get("LEGAL_REFERRAL_QUEUE_URL", ""),
             reviewer_topic_arn=env.get("REVIEWER_TOPIC_ARN", ""),
+            rejected_events_queue_url=env.get("REJECTED_EVENTS_QUEUE_URL", ""),
             legal_review_state_machine_arn=env.get("LEGAL_REVIEW_STATE_MACHINE_ARN", ""),
             batch_size=int(env.get("BATCH_SIZE", "100")),
             clock=env.get("CLOCK", "wall"),

@@ -78,6 +78,8 @@ class AccountItem(Model):
     legal_decided_on = UnicodeAttribute(null=True)
     legal_task_token = UnicodeAttribute(null=True)
     event_seq = NumberAttribute(default=0)
+    events_seen = MapAttribute(default=dict)  # event id -> occurred_at (recent ones)
+    balance_as_of = UnicodeAttribute(null=True)
     due_shard = UnicodeAttribute(null=True)
     due_at = UnicodeAttribute(null=True)
     due = DueIndex()
@@ -156,6 +158,8 @@ def to_account(item: AccountItem) -> Account:
         legal_decided_on=_day(item.legal_decided_on),
         event_seq=int(item.event_seq),
         claims=dict(item.claims.as_dict()) if item.claims else {},
+        events_seen=dict(item.events_seen.as_dict()) if item.events_seen else {},
+        balance_as_of=datetime.fromisoformat(item.balance_as_of.replace("Z", "+00:00")) if item.balance_as_of else None,
     )
 
 
@@ -188,6 +192,7 @@ def _event_values(account: Account) -> dict[str, object]:
         "visits_attempted": account.visits_attempted,
         "legal_state": account.legal_state.value if account.legal_state else None,
         "legal_decided_on": _iso(account.legal_decided_on),
+        "balance_as_of": _iso(account.balance_as_of),
     }
 
 
@@ -244,13 +249,27 @@ def due_account_ids(until: datetime) -> Iterator[str]:
             yield item.account_id
 
 
-def save_event_fields(account: Account, expected_seq: int, due_at: datetime | None, extra: dict | None = None) -> None:
-    """Write what a borrower event changed, if nothing else changed the account meanwhile."""
+def save_event_fields(
+    account: Account,
+    expected_seq: int,
+    due_at: datetime | None,
+    extra: dict | None = None,
+    seen: tuple[str, str] | None = None,
+    forget: tuple[str, ...] = (),
+) -> None:
+    """Write what a borrower event changed, if nothing else changed the account meanwhile.
+
+    `seen` = (event id, occurred_at) marks the event applied in the same write; `forget`
+    drops old event ids so the item stays bounded.
+    """
     values = _event_values(account) | (extra or {})
     actions = [
         getattr(AccountItem, name).set(value) if value is not None else getattr(AccountItem, name).remove()
         for name, value in values.items()
     ]
+    if seen:
+        actions.append(AccountItem.events_seen[seen[0]].set(seen[1]))
+    actions += [AccountItem.events_seen[old].remove() for old in forget]
     actions += [AccountItem.event_seq.set(expected_seq + 1), *_due_actions(account.account_id, due_at)]
     try:
         _update(account.account_id, actions, AccountItem.event_seq == expected_seq)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 
 class Status(StrEnum):
@@ -91,6 +92,10 @@ class Account:
     event_seq: int = 0
     # Side effects claimed for this account: idempotency key -> "claimed" | "done".
     claims: dict[str, str] = field(default_factory=dict)
+    # Borrower events already applied: event id -> when it happened (ISO); and the instant
+    # of the ledger figures in force, so an older balance never overwrites a newer one.
+    events_seen: dict[str, str] = field(default_factory=dict)
+    balance_as_of: datetime | None = None
 
     @property
     def amount_due(self) -> Decimal:
@@ -134,3 +139,21 @@ class Contact:
     to: str | None = None
     text: str | None = None
     provider_id: str | None = None
+
+
+def account_from(raw: dict[str, Any], default_profile: str) -> Account:
+    """A new account from its scenario/enrolment form (already validated)."""
+    return Account(
+        account_id=raw["account_id"],
+        phone=raw["phone"],
+        balance=Decimal(str(raw["balance"])),
+        fees=Decimal(str(raw.get("fees", "0"))),
+        currency=raw["currency"],
+        due_date=date.fromisoformat(raw["due_date"]),
+        profile=raw.get("profile") or default_profile,
+        timezone=raw.get("timezone"),
+        locale=raw.get("locale"),
+        product=raw.get("product", "default"),
+        sms_consent=bool(raw.get("sms_consent", True)),
+        emergency_contacts=tuple(raw.get("emergency_contacts", ())),
+    )

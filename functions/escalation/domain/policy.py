@@ -113,7 +113,6 @@ DEFAULT_LADDER: dict[str, Any] = {
             "action": "visit",
             "stage": "field",
             "start": 30,
-            "every": 30,
             "condition": "unreachable_or_refused",
         },
         {

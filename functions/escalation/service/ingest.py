@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..aws import dynamo, legal_workflow
 from ..domain.events import EventError, apply_event
 from ..domain.ladder import next_check
-from ..domain.model import Account
-from ..domain.windows import as_utc
+from ..domain.model import Account, account_from
 from .context import context_for
-
-
-def account_from(raw: dict[str, Any], default_profile: str) -> Account:
-    """A new account from its scenario/enrolment form (already validated)."""
-    from datetime import date
-
-    return Account(
-        account_id=raw["account_id"],
-        phone=raw["phone"],
-        balance=Decimal(str(raw["balance"])),
-        fees=Decimal(str(raw.get("fees", "0"))),
-        currency=raw["currency"],
-        due_date=date.fromisoformat(raw["due_date"]),
-        profile=raw.get("profile") or default_profile,
-        timezone=raw.get("timezone"),
-        locale=raw.get("locale"),
-        product=raw.get("product", "default"),
-        sms_consent=bool(raw.get("sms_consent", True)),
-        emergency_contacts=tuple(raw.get("emergency_contacts", ())),
-    )
 
 
 def enroll(account: Account, now: datetime) -> bool:
@@ -39,21 +17,47 @@ def enroll(account: Account, now: datetime) -> bool:
     return dynamo.enroll(account, next_check(account, ctx, ctx.today))
 
 
+SEEN_DAYS = 30  # event ids are remembered this long (EventBridge/SQS redeliver within hours)
+ATTEMPTS = 5
+
+
 def ingest(event: dict[str, Any], now: datetime) -> str:
-    """Apply the event; returns what happened. Raises EventError (nothing written) when it cannot apply."""
+    """Apply one borrower event exactly once; returns what happened.
+
+    `event` is the domain form (escalation.contract.to_domain), with `event_id`. Raises
+    EventError (nothing written) when the event cannot apply to this account.
+    """
+    if event["type"] == "new_account":
+        created = enroll(account_from(event["account"], event["account"].get("profile") or "CN"), now)
+        return "enrolled" if created else "duplicate: account already enrolled"
     if event["type"] == "legal_decision":
         token = dynamo.legal_token(event["account_id"])
         if token is None:
             raise EventError("account_id: no legal review is waiting for a decision")
         legal_workflow.decide(token, event["decision"], event.get("reviewer", "reviewer"), now.isoformat())
         return f"legal decision {event['decision']} handed to the review workflow"
-    account = dynamo.load(event["account_id"])
-    if account is None:
-        raise EventError(f"account_id: unknown account {event['account_id']!r}")
-    ctx = context_for(account, now)
-    outcome = apply_event(account, event, ctx.today)
-    dynamo.save_event_fields(outcome.account, account.event_seq, next_check(outcome.account, ctx, ctx.today))
-    return outcome.note
-
-
-__all__ = ["account_from", "as_utc", "enroll", "ingest"]
+    for _ in range(ATTEMPTS):
+        account = dynamo.load(event["account_id"])
+        if account is None:
+            raise EventError(f"account_id: unknown account {event['account_id']!r}")
+        event_id = event.get("event_id") or f"{event['type']}@{now.isoformat()}"
+        if event_id in account.events_seen:
+            return f"duplicate: event {event_id} already applied"
+        ctx = context_for(account, now)
+        if event["type"] == "balance_update" and account.balance_as_of and now < account.balance_as_of:
+            changed, note = account, f"stale balance_update ignored (ledger figures of {account.balance_as_of.isoformat()} are newer)"
+        else:
+            outcome = apply_event(account, event, ctx.today)
+            changed, note = outcome.account, outcome.note
+            if event["type"] in ("balance_update", "payment"):
+                changed = changed.with_changes(balance_as_of=max(now, account.balance_as_of or now))
+        cutoff = (now - timedelta(days=SEEN_DAYS)).isoformat()
+        forget = tuple(k for k, at in account.events_seen.items() if at < cutoff)
+        try:
+            dynamo.save_event_fields(
+                changed, account.event_seq, next_check(changed, ctx, ctx.today), seen=(event_id, now.isoformat()), forget=forget
+            )
+        except dynamo.ClaimRefused:
+            continue  # the account changed meanwhile (a run or another event): read it again
+        return note
+    raise RuntimeError(f"account {event['account_id']} kept changing; event {event.get('event_id')} will be retried")
