@@ -19,7 +19,10 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def record_handler(record: SQSRecord) -> str:
     result = receive(record.body, SETTINGS)
-    logger.info("borrower event", extra={"message_id": record.message_id, "result": result})
+    if result.startswith("rejected"):
+        logger.warning("borrower event rejected", extra={"message_id": record.message_id, "reason": result})
+    else:
+        logger.info("borrower event", extra={"message_id": record.message_id, "result": result})
     return result
 
 

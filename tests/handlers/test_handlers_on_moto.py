@@ -377,3 +377,16 @@ def test_handlers_never_enter_moto_dynamodb_concurrently(stack, monkeypatch):
     result = stack.run_state_machine("DailyRunStateMachine", {"as_of": D3_RUN, "group": "t"}, name="run-concurrency")
     assert result["status"] == "SUCCEEDED"
     assert state["max_threads"] == 1
+
+
+def test_a_number_opted_out_at_the_provider_closes_the_sms_channel(stack):
+    """moto's SNS treats numbers ending in 99 as opted out (the borrower replied STOP)."""
+    from escalation.aws import dynamo
+
+    enroll(cn("A", "+8613800138099"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    result = stack.call_handler("SendSmsFunction", request)
+    assert result["reason"] == "opted_out_at_provider"
+    assert stack.sms_sent() == []
+    assert "sms" in dynamo.load("A").opted_out
+    assert contacts("A") == []

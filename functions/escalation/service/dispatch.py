@@ -20,7 +20,7 @@ from typing import Any
 
 from ..aws import dynamo, legal_workflow, sms, work_queues
 from ..config import Settings
-from ..domain.ladder import decide, next_check
+from ..domain.ladder import Context, decide, next_check
 from ..domain.messages import MessageContext, render_sms
 from ..domain.model import CONTACTABLE, Account, Action, Contact, RecentContact, Stage, Status
 from ..domain.policy import DEFAULT_POLICY
@@ -88,7 +88,9 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
     try:
         to, text, provider_id, extra = act(account, request, now, settings)
     except OptedOutAtProvider:
+        # The borrower replied STOP to the provider: close the channel for good.
         dynamo.release(request.account_id, request.key)
+        _close_sms_channel(account, ctx)
         return {"account_id": request.account_id, "outcome": "skipped", "reason": "opted_out_at_provider"}
     except Exception:
         # The provider refused or the call failed before acceptance: nothing was sent.
@@ -96,6 +98,14 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
         raise
     # From here the side effect has happened: a failure leaves the claim for `recover`.
     return _record(account, request, now, to, text, provider_id, extra, settings)
+
+
+def _close_sms_channel(account: Account, ctx: Context) -> None:
+    closed = account.with_changes(opted_out=account.opted_out | {"sms"})
+    try:
+        dynamo.save_event_fields(closed, account.event_seq, next_check(closed, ctx, ctx.today))
+    except dynamo.ClaimRefused:
+        pass  # an event changed the account meanwhile; the next SMS attempt checks the provider again
 
 
 def recover(account: Account, key: str, run_id: str, settings: Settings, as_of: str | None = None) -> dict[str, Any]:
