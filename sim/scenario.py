@@ -372,6 +372,7 @@ def account_json(a: Any) -> dict[str, Any]:
         "hold_reason": a.hold_reason,
         "opted_out": sorted(a.opted_out),
         "legal_state": a.legal_state.value if a.legal_state else None,
+        "broken_promises": a.broken_promises,
     }
 
 

@@ -67,6 +67,7 @@ class AccountItem(Model):
     promised_date = UnicodeAttribute(null=True)
     promised_amount = UnicodeAttribute(null=True)
     confirmation_due = BooleanAttribute(default=False)
+    broken_promises = NumberAttribute(default=0)
     last_fired = MapAttribute(default=dict)  # rule name -> ISO local date
     recent = MapAttribute(default=dict)  # "<local day>#<action>" -> "1": the last days' contacts, for caps
     claims = MapAttribute(default=dict)  # idempotency key -> "claimed" | "done"
@@ -148,6 +149,7 @@ def to_account(item: AccountItem) -> Account:
         promised_date=_day(item.promised_date),
         promised_amount=Decimal(item.promised_amount) if item.promised_amount else None,
         confirmation_due=item.confirmation_due,
+        broken_promises=int(item.broken_promises or 0),
         last_fired={k: date.fromisoformat(v) for k, v in (item.last_fired.as_dict() if item.last_fired else {}).items()},
         recent=tuple(_recent(key) for key in (item.recent.as_dict() if item.recent else {})),
         failed_call_attempts=int(item.failed_call_attempts),
@@ -186,6 +188,7 @@ def _event_values(account: Account) -> dict[str, object]:
         "promised_date": _iso(account.promised_date),
         "promised_amount": str(account.promised_amount) if account.promised_amount is not None else None,
         "confirmation_due": account.confirmation_due,
+        "broken_promises": account.broken_promises,
         "failed_call_attempts": account.failed_call_attempts,
         "last_reached": _iso(account.last_reached),
         "refusals": account.refusals,

@@ -80,6 +80,7 @@ class Account:
     promised_date: date | None = None
     promised_amount: Decimal | None = None
     confirmation_due: bool = False
+    broken_promises: int = 0
     # Ladder progress: the last local date each rule fired (rule name -> date).
     last_fired: dict[str, date] = field(default_factory=dict)
     recent: tuple[RecentContact, ...] = ()

@@ -55,6 +55,7 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
             if account is None:
                 reasons["changed_during_run"] += 1
                 continue
+            reasons["promise_broken"] += 1
         chosen = decide(account, ctx)
         actions = [d for d in chosen if d.action is not None]
         for skip in (d for d in chosen if d.action is None):
@@ -88,7 +89,9 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
 
 def _break_promise(account: Account, ctx: Context) -> Account | None:
     """The promised date plus one day has passed unpaid: the ladder resumes where it stood."""
-    resumed = account.with_changes(status=Status.ACTIVE, promised_date=None, promised_amount=None)
+    resumed = account.with_changes(
+        status=Status.ACTIVE, promised_date=None, promised_amount=None, broken_promises=account.broken_promises + 1
+    )
     try:
         dynamo.save_event_fields(resumed, account.event_seq, ctx.now)
     except dynamo.ClaimRefused:
