@@ -64,8 +64,23 @@ Phone = _valid(lambda v: v[:1] == "+" and len(v) <= 32 and phonenumbers.is_possi
 _CENTS = AfterValidator(lambda v: abs(v).quantize(Decimal("0.01")))  # exact (<= 2 places, < 10^12): "100.00", not "1E+2" or "-0"
 Money = Annotated[Decimal, Field(ge=0, lt=10**12, decimal_places=2), _CENTS]
 PositiveMoney = Annotated[Decimal, Field(gt=0, lt=10**12, decimal_places=2), _CENTS]
-Day = Annotated[date, _iso(date, r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "2026-03-04"), Field(strict=True)]
-Instant = Annotated[datetime, _iso(datetime, r"[0-9]{4}-.+", "2026-03-04T06:00:00Z"), Field(strict=True)]
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _plausible(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+def _plausible_day(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+Day = Annotated[date, _iso(date, r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "2026-03-04"), Field(strict=True), AfterValidator(_plausible_day)]
+Instant = Annotated[datetime, _iso(datetime, r"[0-9]{4}-.+", "2026-03-04T06:00:00Z"), Field(strict=True), AfterValidator(_plausible)]
 
 
 class _Strict(BaseModel):

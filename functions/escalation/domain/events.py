@@ -11,6 +11,7 @@ from .model import Account, LegalState, Status
 
 HOLD_EVENTS = {"dispute_opened": "dispute", "cease_contact": "cease_contact"}
 CHANNELS = ("sms", "call", "all")
+MAX_PROMISE_DAYS = 366  # a promise further out is a plan for the lender's core system, not a pause
 
 
 class EventError(ValueError):
@@ -65,6 +66,8 @@ def _promise(account: Account, event: dict[str, Any], today: date) -> Outcome:
         raise EventError("promised_date: expected YYYY-MM-DD") from None
     if promised < today:
         raise EventError(f"promised_date: {promised} is in the past")
+    if promised > today + timedelta(days=MAX_PROMISE_DAYS):
+        raise EventError(f"promised_date: {promised} is more than {MAX_PROMISE_DAYS} days ahead")
     if account.status not in (Status.ACTIVE, Status.PROMISE):
         return Outcome(account, f"promise ignored: account is {account.status}")
     changed = account.with_changes(status=Status.PROMISE, promised_date=promised, promised_amount=_amount(event, "amount"))
@@ -75,6 +78,8 @@ def _hold(account: Account, event: dict[str, Any], today: date) -> Outcome:
     if account.status in (Status.PAID, Status.CLOSED):
         return Outcome(account, f"{event['type']} recorded on a {account.status} account")
     reason = HOLD_EVENTS[event["type"]]
+    if account.status is Status.HOLD and account.hold_reason == "cease_contact":
+        return Outcome(account, f"{event['type']} recorded; the cease-contact hold stays in force")
     return Outcome(account.with_changes(status=Status.HOLD, hold_reason=reason), f"hold: {reason}")
 
 

@@ -17,7 +17,7 @@ def receive(body: str, settings: Settings) -> str:
         envelope = json.loads(body)
         detail = envelope["detail"] if isinstance(envelope, dict) and "detail" in envelope else envelope
         event = parse_event(detail)
-    except (ValueError, TypeError, KeyError, ContractError) as exc:
+    except (ValueError, TypeError, KeyError, RecursionError, ContractError) as exc:
         return _reject(body, str(exc) if isinstance(exc, ContractError) else f"body: not an EventBridge event ({exc})", settings)
     try:
         return ingest(to_domain(event) | {"event_id": event.event_id}, event.occurred_at)
