@@ -97,7 +97,7 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
         dynamo.release(request.account_id, request.key)
         raise
     # From here the side effect has happened: a failure leaves the claim for `recover`.
-    return _record(account, request, now, to, text, provider_id, extra, settings)
+    return record_contact(account, request, now, to, text, provider_id, extra, settings)
 
 
 def _close_sms_channel(account: Account, ctx: Context) -> None:
@@ -127,7 +127,7 @@ def recover(account: Account, key: str, run_id: str, settings: Settings, as_of: 
         text = render_text(account, rule, now, settings) if request.action is Action.SMS else None
         provider_id = UNCONFIRMED
         extra = [dynamo.AccountItem.confirmation_due.set(False)] if rule == "confirmation" else []
-    result = _record(account, request, now, to, text, provider_id, extra, settings, day=date.fromisoformat(day))
+    result = record_contact(account, request, now, to, text, provider_id, extra, settings, day=date.fromisoformat(day))
     return result | {"outcome": "recovered"}
 
 
@@ -216,7 +216,7 @@ _ACTS: dict[Action, Callable[..., ActResult]] = {
 }
 
 
-def _record(
+def record_contact(
     account: Account,
     request: Request,
     now: datetime,
@@ -227,6 +227,7 @@ def _record(
     settings: Settings,
     day: date | None = None,
 ) -> dict[str, Any]:
+    """Write the audit record of a side effect that happened, and advance the ladder past it."""
     zone = primary_zone(zones_for(account.phone, account.timezone))
     profile = profile_for(account.profile)
     contact = Contact(

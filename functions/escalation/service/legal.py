@@ -15,7 +15,7 @@ from ..domain.ladder import next_check
 from ..domain.model import Action, Stage, Status
 from ..domain.windows import as_utc
 from .context import context_for
-from .dispatch import Request, _record
+from .dispatch import Request, record_contact
 
 
 def await_decision(task_token: str, review: dict[str, Any], settings: Settings) -> None:
@@ -59,7 +59,7 @@ def refer(review: dict[str, Any], decision: dict[str, Any], settings: Settings) 
     }
     message_id = work_queues.enqueue(settings.legal_referral_queue_url, body, f"{account.account_id}#{key}")
     approved = apply_event(account, {"type": "legal_decision", "decision": "approve"}, ctx.today).account
-    result = _record(account, request, decided_at, None, None, message_id, [], settings)
+    result = record_contact(account, request, decided_at, None, None, message_id, [], settings)
     dynamo.save_event_fields(approved, account.event_seq, None, {"legal_task_token": None})
     return result
 
