@@ -18,7 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
+from .domain.profiles import profile_for
+from .domain.windows import require_common_daytime
+
 SOURCE = "lender.core"
+OPS_SOURCE = "collections.ops"  # the ops CLI: reviewers' decisions and operator holds
 BUS_NAME = "borrower-events"
 
 
@@ -95,11 +99,17 @@ class NewAccount(_Strict):
     currency: Currency
     due_date: Day
     profile: Literal["CN", "US", "EU"] | None = None
-    timezone: Zone | None = None
+    timezone: Annotated[Zone | None, Field(validate_default=True)] = None
     locale: Locale | None = None
     product: Name = "default"
     sms_consent: Annotated[bool, Field(strict=True)] = True
     emergency_contacts: tuple[Phone, ...] = ()
+
+    @field_validator("timezone")
+    def _derivable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and "phone" in info.data:
+            require_common_daytime(info.data["phone"], None, profile_for(info.data.get("profile") or "CN"))
+        return value
 
 
 class BorrowerEventBase(_Strict):
@@ -149,6 +159,27 @@ class CeaseContactEvent(BorrowerEventBase):
     type: Literal["cease_contact"]
 
 
+class HoldPlacedEvent(BorrowerEventBase):
+    """A hold the core system learned of: the borrower has an attorney, is bankrupt, deceased, or in a moratorium."""
+
+    type: Literal["hold_placed"]
+    reason: Literal["attorney", "bankruptcy", "deceased", "breathing_space", "hardship", "paused"]
+    until: Day | None = None  # last day of the hold; Breathing Space defaults to 60 days
+    requested_by: Name | None = None  # who asked (an operator's pause), for the record
+
+    @field_validator("until")
+    def _not_before_event(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and "occurred_at" in info.data and value < info.data["occurred_at"].date() - timedelta(days=1):
+            raise ValueError(f"{value} is before the event ({info.data['occurred_at'].date()} UTC)")
+        return value
+
+
+class HoldLiftedEvent(BorrowerEventBase):
+    type: Literal["hold_lifted"]
+    reason: Literal["dispute", "cease_contact", "attorney", "bankruptcy", "deceased", "breathing_space", "hardship", "paused"]
+    requested_by: Name | None = None
+
+
 class CallOutcomeEvent(BorrowerEventBase):
     type: Literal["call_outcome"]
     outcome: Literal["reached", "no_answer", "refused", "wrong_number"]
@@ -178,7 +209,8 @@ class NewAccountEvent(BorrowerEventBase):
 
 _SOME = PaymentEvent | BalanceUpdateEvent | PromiseToPayEvent | DisputeOpenedEvent | DisputeResolvedEvent | OptOutEvent
 _MORE = CeaseContactEvent | CallOutcomeEvent | VisitOutcomeEvent | LegalDecisionEvent | NewAccountEvent
-BorrowerEvent = Annotated[_SOME | _MORE, Field(discriminator="type")]  # in SCENARIOS.md's order
+_HOLDS = HoldPlacedEvent | HoldLiftedEvent  # extensions beyond SCENARIOS.md's table
+BorrowerEvent = Annotated[_SOME | _MORE | _HOLDS, Field(discriminator="type")]  # in SCENARIOS.md's order, then extensions
 EVENT_MODELS: dict[str, type[BaseModel]] = {get_args(m.model_fields["type"].annotation)[0]: m for m in get_args(get_args(BorrowerEvent)[0])}
 EVENT_TYPES: tuple[str, ...] = tuple(EVENT_MODELS)
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(BorrowerEvent)

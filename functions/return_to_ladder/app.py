@@ -1,14 +1,25 @@
-"""Legal review rejected or timed out: the account goes back to the ladder."""
+"""Legal review rejected, expired or withdrawn: the account goes back to the ladder."""
 
-from aws_lambda_powertools import Logger
+import json
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from escalation.logs import make_logger
+from escalation.observability import observed
 from escalation.service.legal import return_to_ladder
 
-logger = Logger()
+logger = make_logger()
 
 
-@logger.inject_lambda_context
+@observed(logger)
 def handler(event: dict, context: LambdaContext) -> dict:
-    decision = event.get("decision") or {}
-    return return_to_ladder(event, event.get("reason", "rejected"), decision.get("decided_at"))
+    decided_at = (event.get("decision") or {}).get("decided_at") or _ended_at(event.get("error") or {})
+    return return_to_ladder(event, event.get("reason", "rejected"), decided_at)
+
+
+def _ended_at(error: dict) -> str | None:
+    """When the daily run expired or withdrew the review (its Cause is JSON); None for Step Functions' own timeouts."""
+    try:
+        return json.loads(error.get("Cause") or "").get("at")
+    except (ValueError, AttributeError):
+        return None

@@ -140,6 +140,8 @@ VALID_DETAILS = {
     "new_account": {
         "account": {"account_id": "A", "phone": "+8613800138001", "balance": "1.00", "currency": "CNY", "due_date": "2026-03-01"}
     },
+    "hold_placed": {"reason": "attorney"},
+    "hold_lifted": {"reason": "attorney"},
 }
 assert set(VALID_DETAILS) == set(EVENT_TYPES)
 

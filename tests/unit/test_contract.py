@@ -55,6 +55,8 @@ VALID = {
     "visit_outcome": {"outcome": "refused"},
     "legal_decision": {"decision": "approve", "reviewer": "li.wei"},
     "new_account": {"account": ACCOUNT},
+    "hold_placed": {"reason": "breathing_space", "until": "2026-05-03"},
+    "hold_lifted": {"reason": "breathing_space"},
 }
 
 
@@ -105,6 +107,8 @@ def test_event_types_follow_scenarios_md():
         "visit_outcome",
         "legal_decision",
         "new_account",
+        "hold_placed",  # extensions after SCENARIOS.md's table
+        "hold_lifted",
     )
     assert set(VALID) == set(EVENT_TYPES)
     assert SOURCE == "lender.core"

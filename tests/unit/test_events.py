@@ -125,7 +125,7 @@ def test_promise_with_a_bad_date_is_refused():
 
 
 def test_promise_on_a_held_account_changes_nothing():
-    held = account(status=Status.HOLD, hold_reason="dispute")
+    held = account(status=Status.HOLD, holds={"dispute": None})
     assert apply({"type": "promise_to_pay", "amount": "10", "promised_date": "2026-03-15"}, held) == held
 
 

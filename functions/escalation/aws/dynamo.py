@@ -63,7 +63,7 @@ class AccountItem(Model):
     status = UnicodeAttribute(default=Status.ACTIVE.value)
     stage = UnicodeAttribute(default=Stage.PRE_DUE.value)
     opted_out = ListAttribute(of=UnicodeAttribute, default=list)
-    hold_reason = UnicodeAttribute(null=True)
+    holds = MapAttribute(default=dict)  # hold reason -> last day (ISO) or "" while open-ended
     promised_date = UnicodeAttribute(null=True)
     promised_amount = UnicodeAttribute(null=True)
     confirmation_due = BooleanAttribute(default=False)
@@ -104,6 +104,7 @@ class ContactItem(Model):
     to = UnicodeAttribute(null=True)
     text = UnicodeAttribute(null=True)
     provider_id = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)  # legal referral: the approving reviewer
     expires_at = NumberAttribute(null=True)  # TTL: retention by profile
 
 
@@ -145,7 +146,7 @@ def to_account(item: AccountItem) -> Account:
         status=Status(item.status),
         stage=Stage(item.stage),
         opted_out=frozenset(item.opted_out or ()),
-        hold_reason=item.hold_reason,
+        holds={k: _day(v) for k, v in (item.holds.as_dict() if item.holds else {}).items()},
         promised_date=_day(item.promised_date),
         promised_amount=Decimal(item.promised_amount) if item.promised_amount else None,
         confirmation_due=item.confirmation_due,
@@ -172,7 +173,7 @@ def _recent(key: str) -> RecentContact:
 
 # Fields that borrower events own; a dispatch never writes them (and vice versa).
 _EVENT_FIELDS = (
-    "balance", "fees", "status", "opted_out", "hold_reason", "promised_date", "promised_amount",
+    "balance", "fees", "status", "opted_out", "holds", "promised_date", "promised_amount",
     "confirmation_due", "failed_call_attempts", "last_reached", "refusals", "visits_attempted",
     "legal_state", "legal_decided_on",
 )  # fmt: skip
@@ -184,7 +185,7 @@ def _event_values(account: Account) -> dict[str, object]:
         "fees": str(account.fees),
         "status": account.status.value,
         "opted_out": sorted(account.opted_out),
-        "hold_reason": account.hold_reason,
+        "holds": {k: _iso(v) or "" for k, v in account.holds.items()},
         "promised_date": _iso(account.promised_date),
         "promised_amount": str(account.promised_amount) if account.promised_amount is not None else None,
         "confirmation_due": account.confirmation_due,
@@ -293,19 +294,27 @@ def reschedule(account_id: str, expected_seq: int, due_at: datetime | None) -> b
     return True
 
 
-def claim(account_id: str, key: str, expected_seq: int, allowed: Iterable[Status]) -> None:
-    """Claim one side effect before it happens. Refused if the account changed or it is already claimed."""
+def claim(account_id: str, key: str, expected_seq: int, allowed: Iterable[Status]) -> Account:
+    """Claim one side effect before it happens; returns the account as the claim found it.
+
+    Refused (ClaimRefused) if the account changed since `expected_seq`, is not in an allowed
+    status, is unknown, or the key is already claimed. The claim's own write returns the
+    item, so the dispatch needs no separate read.
+    """
     condition = (
         (AccountItem.event_seq == expected_seq)
         & AccountItem.status.is_in(*[s.value for s in allowed])
         & AccountItem.claims[key].does_not_exist()
     )
     try:
-        _update(account_id, [AccountItem.claims[key].set("claimed")], condition)
+        response = AccountItem._get_connection().update_item(
+            account_id, actions=[AccountItem.claims[key].set("claimed")], condition=condition, return_values="ALL_NEW"
+        )
     except UpdateError as exc:
         if _conditional_failure(exc):
             raise ClaimRefused(f"claim {key} on {account_id} refused") from exc
         raise
+    return to_account(AccountItem.from_raw_data(response["Attributes"]))
 
 
 def claim_state(account_id: str, key: str) -> str | None:
@@ -340,6 +349,7 @@ def record(contact: Contact, rule: str, expires_at: int, due: tuple[int, datetim
         to=contact.to,
         text=contact.text,
         provider_id=contact.provider_id,
+        decided_by=contact.decided_by,
         expires_at=expires_at,
     )
     try:
@@ -399,7 +409,11 @@ def set_legal_token(account_id: str, token: str | None) -> None:
 
 
 def legal_token(account_id: str) -> str | None:
-    return AccountItem.get(account_id, consistent_read=True).legal_task_token
+    """The task token of the account's waiting legal review; None if none waits (or no such account)."""
+    try:
+        return AccountItem.get(account_id, consistent_read=True, attributes_to_get=["legal_task_token"]).legal_task_token
+    except AccountItem.DoesNotExist:
+        return None
 
 
 def _to_contact(item: ContactItem) -> Contact:
@@ -417,6 +431,7 @@ def _to_contact(item: ContactItem) -> Contact:
         to=item.to,
         text=item.text,
         provider_id=item.provider_id,
+        decided_by=item.decided_by,
     )
 
 

@@ -19,6 +19,9 @@ from .windows import in_window, local_day, window_opens
 UNREACHABLE_ATTEMPTS = 3
 UNREACHABLE_QUIET_DAYS = 14
 REFUSALS_FOR_VISIT = 2
+# A legal review nobody decided within this many days returns the account to the ladder.
+# The legal-review state machine's TimeoutSeconds is the same period (a test keeps them equal).
+LEGAL_REVIEW_DAYS = 14
 # Statuses with no collection contact at all; they leave the due index.
 NO_CONTACT = frozenset({Status.HOLD, Status.LEGAL, Status.CLOSED})
 
@@ -40,6 +43,9 @@ class Context:
 def decide(account: Account, ctx: Context) -> list[Decision]:
     """Everything the ladder wants for this account now: actions first, then skips with reasons."""
     today = ctx.today
+    held = holds_in_force(account, today)
+    if held and account.status in (Status.HOLD, Status.PAID):
+        return [_skip(account, "-", today, f"hold_{reason}") for reason in held]
     if account.status in NO_CONTACT:
         return [_skip(account, "-", today, f"status_{account.status}")]
     if account.status is Status.PAID:
@@ -56,6 +62,17 @@ def decide(account: Account, ctx: Context) -> list[Decision]:
     return _gate(account, ctx, [r for r in ctx.policy.rules if _rule_due(r, account, ctx.profile, today)])
 
 
+def holds_in_force(account: Account, today: date) -> list[str]:
+    """The account's holds that still apply on this local day."""
+    return sorted(reason for reason, until in account.holds.items() if until is None or until >= today)
+
+
+def review_expired(account: Account, today: date) -> bool:
+    """A pending legal review that has waited the whole review period for a decision."""
+    requested = account.last_fired.get("legal_review")
+    return account.legal_state is LegalState.PENDING and requested is not None and (today - requested).days >= LEGAL_REVIEW_DAYS
+
+
 def promise_expired(account: Account, today: date) -> bool:
     """A promise pauses contacts until the promised date plus one day; after that it is broken."""
     return account.promised_date is not None and today > account.promised_date
@@ -63,6 +80,21 @@ def promise_expired(account: Account, today: date) -> bool:
 
 def next_check(account: Account, ctx: Context, earliest: date) -> datetime | None:
     """The instant the account next needs assessing, on or after local day `earliest`; None = not until an event."""
+    if account.holds and account.status in (Status.HOLD, Status.PAID):
+        # Held: back on the day after the last dated hold ends; an open-ended hold waits for an event.
+        ends = list(account.holds.values())
+        if None in ends or (account.status is Status.PAID and not account.confirmation_due):
+            return None
+        return _at(max(max(ends) + timedelta(days=1), earliest), ctx)  # type: ignore[type-var]
+    check = _next_ladder_check(account, ctx, earliest)
+    if account.legal_state is LegalState.PENDING and account.status in (Status.ACTIVE, Status.PROMISE):
+        # A waiting legal review is looked at every day: kept alive (heartbeat), withdrawn or expired.
+        daily = _at(earliest, ctx)
+        return daily if check is None else min(check, daily)
+    return check
+
+
+def _next_ladder_check(account: Account, ctx: Context, earliest: date) -> datetime | None:
     if account.status in NO_CONTACT:
         return None
     if account.status is Status.PAID:
@@ -171,6 +203,9 @@ def _blocked(action: Action, account: Account, ctx: Context) -> str | None:
     """Why the guardrails forbid this action now, or None."""
     if _channel_closed(action, account):
         return f"opted_out_{action}"
+    if action in (Action.SMS, Action.CALL) and account.phone in account.emergency_contacts:
+        # The lender lists this number as a third party's: a text or call could disclose the debt.
+        return "third_party_number"
     if action in (Action.SMS, Action.CALL) and not in_window(ctx.now, ctx.zones, ctx.profile):
         return "outside_window"
     today, p = ctx.today, ctx.profile

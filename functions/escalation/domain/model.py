@@ -43,7 +43,9 @@ class Action(StrEnum):
 class LegalState(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
-    REJECTED = "rejected"
+    REJECTED = "rejected"  # a reviewer said no
+    EXPIRED = "expired"  # nobody decided within the review period
+    WITHDRAWN = "withdrawn"  # the account stopped qualifying (paid, hold) while the review waited
 
 
 # Statuses in which the daily run may contact the borrower at all.
@@ -76,7 +78,8 @@ class Account:
     status: Status = Status.ACTIVE
     stage: Stage = Stage.PRE_DUE
     opted_out: frozenset[str] = frozenset()
-    hold_reason: str | None = None
+    # Holds in force: reason -> last day of the hold (inclusive), or None until it is lifted.
+    holds: dict[str, date | None] = field(default_factory=dict)
     promised_date: date | None = None
     promised_amount: Decimal | None = None
     confirmation_due: bool = False
@@ -101,6 +104,11 @@ class Account:
     @property
     def amount_due(self) -> Decimal:
         return self.balance + self.fees
+
+    @property
+    def hold_reason(self) -> str | None:
+        """The holds in force, for people: "dispute", "attorney+bankruptcy", or None."""
+        return "+".join(sorted(self.holds)) or None
 
     def with_changes(self, **changes: object) -> Account:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -140,6 +148,7 @@ class Contact:
     to: str | None = None
     text: str | None = None
     provider_id: str | None = None
+    decided_by: str | None = None  # legal referral: the reviewer who approved it
 
 
 def account_from(raw: dict[str, Any], default_profile: str) -> Account:

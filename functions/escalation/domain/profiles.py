@@ -1,7 +1,8 @@
 """Jurisdiction profiles: the guardrails every decision passes, with their defaults and sources.
 
-Numbers are the defaults of DOMAIN.md; a lender overrides any of them per profile
-(see ``Profile.with_overrides``).
+Numbers are the defaults of DOMAIN.md; a lender overrides any of them per profile and
+per product (``parse_overrides``/``effective_profile``; deployed as the ProfileOverrides
+parameter of template.yaml).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class Profile:
     window_end: time  # exclusive: a contact at exactly window_end is outside
     sms_per_day: int
     sms_per_week: int | None
+    sms_max_parts: int  # most SMS parts one text may take (UCS-2 when its language or sender is not GSM-7); see message_rules
     call_attempts_per_day: int
     calls_per_7_days: int | None  # rolling 7 consecutive days (US 12 CFR 1006.14(b)(2))
     call_pause_after_conversation_days: int  # no call this many days after a conversation
@@ -42,6 +44,7 @@ PROFILES: dict[str, Profile] = {
         window_end=time(21),
         sms_per_day=2,
         sms_per_week=None,
+        sms_max_parts=3,
         call_attempts_per_day=6,
         calls_per_7_days=None,
         call_pause_after_conversation_days=0,
@@ -57,6 +60,7 @@ PROFILES: dict[str, Profile] = {
         window_end=time(21),
         sms_per_day=1,
         sms_per_week=3,
+        sms_max_parts=3,
         call_attempts_per_day=7,
         calls_per_7_days=7,
         call_pause_after_conversation_days=7,
@@ -72,6 +76,7 @@ PROFILES: dict[str, Profile] = {
         window_end=time(21),
         sms_per_day=1,
         sms_per_week=None,
+        sms_max_parts=3,
         call_attempts_per_day=3,
         calls_per_7_days=None,
         call_pause_after_conversation_days=1,  # at most one connected call per day
@@ -89,3 +94,73 @@ def profile_for(code: str) -> Profile:
         return PROFILES[code]
     except KeyError:
         raise ValueError(f"unknown profile {code!r}: expected one of {', '.join(PROFILES)}") from None
+
+
+# ---------------------------------------------------------------------- a lender's own settings
+# Settings a lender may override; `code` and `source` describe the profile and stay as shipped.
+_SETTABLE = {f.name for f in fields(Profile)} - {"code", "source"}
+
+
+def parse_overrides(raw: object) -> dict[str, dict[str, object]]:
+    """Validate a lender's overrides: {"US": {...}, "CN/credit-line": {...}} (profile, or profile/product).
+
+    Values are JSON: whole numbers for caps and days (null for "no limit" where the default
+    has none), "HH:MM" for the window, a decimal string for the legal threshold, true/false
+    for field visits. Raises ValueError naming the key and setting.
+    """
+    if not isinstance(raw, dict):
+        raise ValueError("profile overrides: expected a JSON object keyed by profile or profile/product")
+    parsed: dict[str, dict[str, object]] = {}
+    for key, settings in raw.items():
+        code, _, product = str(key).partition("/")
+        if code not in PROFILES or (_ and not product):
+            raise ValueError(f"profile overrides: {key!r}: expected a profile ({', '.join(PROFILES)}) or profile/product")
+        if not isinstance(settings, dict) or not settings:
+            raise ValueError(f"profile overrides: {key}: expected an object of settings")
+        parsed[key] = {name: _setting(PROFILES[code], key, name, value) for name, value in settings.items()}
+        probe = PROFILES[code].with_overrides(**parsed[key])
+        if probe.window_end <= probe.window_start:
+            raise ValueError(f"profile overrides: {key}.window_end: must be after window_start")
+    return parsed
+
+
+def _setting(base: Profile, key: str, name: str, value: object) -> object:
+    where = f"profile overrides: {key}.{name}"
+    if name not in _SETTABLE:
+        raise ValueError(f"{where}: unknown setting; expected one of {', '.join(sorted(_SETTABLE))}")
+    current = getattr(base, name)
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{where}: expected true or false")
+        return value
+    if isinstance(current, time):
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"{where}: expected a time like 08:00") from None
+    if isinstance(current, Decimal):
+        try:
+            amount = Decimal(str(value))
+        except ArithmeticError:
+            raise ValueError(f'{where}: expected an amount like "5000.00"') from None
+        if not amount.is_finite() or amount < 0:
+            raise ValueError(f"{where}: expected a non-negative amount")
+        return amount
+    if isinstance(current, str):
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{where}: expected text")
+        return value
+    if value is None and name in ("sms_per_week", "calls_per_7_days"):
+        return None  # no rolling-week limit
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{where}: expected a whole number >= 0")
+    return value
+
+
+def effective_profile(code: str, product: str, overrides: dict[str, dict[str, object]]) -> Profile:
+    """The profile as shipped, then the lender's profile-wide overrides, then the product's."""
+    profile = profile_for(code)
+    for key in (code, f"{code}/{product}"):
+        if key in overrides:
+            profile = profile.with_overrides(**overrides[key])
+    return profile

@@ -30,6 +30,33 @@ def zones_for(phone: str, timezone: str | None) -> tuple[str, ...]:
     return zones
 
 
+MIN_COMMON_HOURS = 1  # a number whose zones share less daytime than this needs an explicit time zone
+
+
+def common_daytime_hours(zones: tuple[str, ...], profile: Profile) -> float:
+    """Hours of the window that are open in all the zones on the same local date (worst of winter and summer)."""
+    window = (datetime.combine(date.min, profile.window_end) - datetime.combine(date.min, profile.window_start)).total_seconds() / 3600
+    spreads = []
+    for probe in (datetime(2026, 1, 15, 12, tzinfo=UTC), datetime(2026, 7, 15, 12, tzinfo=UTC)):
+        offsets = [probe.astimezone(ZoneInfo(z)).utcoffset().total_seconds() / 3600 for z in zones]  # type: ignore[union-attr]
+        spreads.append(max(offsets) - min(offsets))
+    return window - max(spreads)
+
+
+def require_common_daytime(phone: str, timezone: str | None, profile: Profile) -> None:
+    """Refuse a number whose derived zones have no usable common window (e.g. +1 toll-free: all 42 NANP zones).
+
+    Such a borrower could never be contacted inside the window everywhere they might be,
+    so enrolment asks for the time zone instead of starving the account silently.
+    """
+    zones = zones_for(phone, timezone)
+    if len(zones) > 1 and common_daytime_hours(zones, profile) < MIN_COMMON_HOURS:
+        raise ValueError(
+            f"required for this number: it fits {len(zones)} time zones ({zones[0]} ... {zones[-1]}) "
+            f"with no common {profile.window_start:%H:%M}-{profile.window_end:%H:%M} window"
+        )
+
+
 def primary_zone(zones: tuple[str, ...]) -> ZoneInfo:
     return ZoneInfo(zones[0])
 

@@ -1,15 +1,45 @@
-"""The decision context of an account at an instant: policy, profile, zones and clock."""
+"""The decision context of an account at an instant: policy, profile, zones and clock.
+
+The lender's profile overrides (PROFILE_OVERRIDES, from template.yaml's ProfileOverrides
+parameter) are read and validated once per cold start; the version recorded on every
+contact names both the ladder and the overrides in force.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from datetime import datetime
+from functools import lru_cache
 
 from ..domain.ladder import Context
 from ..domain.model import Account
 from ..domain.policy import DEFAULT_POLICY, Policy
-from ..domain.profiles import profile_for
+from ..domain.profiles import Profile, effective_profile, parse_overrides
 from ..domain.windows import zones_for
 
 
+@lru_cache(maxsize=4)
+def _overrides(raw: str) -> tuple[dict[str, dict[str, object]], str]:
+    try:
+        document = json.loads(raw or "{}")
+    except ValueError as exc:
+        raise ValueError(f"PROFILE_OVERRIDES: not JSON ({exc})") from None
+    parsed = parse_overrides(document)
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:10] if parsed else ""
+    return parsed, digest
+
+
+def profile_of(account: Account) -> Profile:
+    return effective_profile(account.profile, account.product, _overrides(os.environ.get("PROFILE_OVERRIDES", "{}"))[0])
+
+
+def policy_version(policy: Policy = DEFAULT_POLICY) -> str:
+    """The ladder's version, plus the overrides' fingerprint when a lender has any."""
+    digest = _overrides(os.environ.get("PROFILE_OVERRIDES", "{}"))[1]
+    return f"{policy.version}+profiles@{digest}" if digest else policy.version
+
+
 def context_for(account: Account, now: datetime, policy: Policy = DEFAULT_POLICY) -> Context:
-    return Context(policy=policy, profile=profile_for(account.profile), zones=zones_for(account.phone, account.timezone), now=now)
+    return Context(policy=policy, profile=profile_of(account), zones=zones_for(account.phone, account.timezone), now=now)

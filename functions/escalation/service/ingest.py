@@ -10,6 +10,7 @@ from ..domain.events import EventError, apply_event
 from ..domain.ladder import next_check
 from ..domain.model import Account, account_from
 from .context import context_for
+from .legal import end_withdrawn, withdrawal
 
 
 def enroll(account: Account, now: datetime) -> bool:
@@ -32,6 +33,8 @@ def ingest(event: dict[str, Any], now: datetime) -> str:
         return "enrolled" if created else "duplicate: account already enrolled"
     if event["type"] == "legal_decision":
         token = dynamo.legal_token(event["account_id"])
+        if token is None and dynamo.load(event["account_id"]) is None:
+            raise EventError(f"account_id: unknown account {event['account_id']!r}")
         if token is None:
             raise EventError("account_id: no legal review is waiting for a decision")
         legal_workflow.decide(token, event["decision"], event.get("reviewer", "reviewer"), now.isoformat())
@@ -51,13 +54,18 @@ def ingest(event: dict[str, Any], now: datetime) -> str:
             changed, note = outcome.account, outcome.note
             if event["type"] in ("balance_update", "payment"):
                 changed = changed.with_changes(balance_as_of=max(now, account.balance_as_of or now))
+        changed, review_token = withdrawal(account, changed, ctx.today)
         cutoff = (now - timedelta(days=SEEN_DAYS)).isoformat()
         forget = tuple(k for k, at in account.events_seen.items() if at < cutoff)
+        extra = {"legal_task_token": None} if changed.legal_state is not account.legal_state else None
         try:
             dynamo.save_event_fields(
-                changed, account.event_seq, next_check(changed, ctx, ctx.today), seen=(event_id, now.isoformat()), forget=forget
+                changed, account.event_seq, next_check(changed, ctx, ctx.today), extra, seen=(event_id, now.isoformat()), forget=forget
             )
         except dynamo.ClaimRefused:
             continue  # the account changed meanwhile (a run or another event): read it again
+        if review_token:
+            end_withdrawn(review_token, note, now)
+            note += "; the waiting legal review is withdrawn"
         return note
     raise RuntimeError(f"account {event['account_id']} kept changing; event {event.get('event_id')} will be retried")

@@ -1,0 +1,155 @@
+"""`python -m ops`: operate a deployed stack from a terminal.
+
+    python -m ops --stack collections-prod [--profile lender-ops] legal list
+    python -m ops --stack collections-prod legal approve ACCOUNT --reviewer li.wei
+    python -m ops --stack collections-prod legal reject ACCOUNT --reviewer li.wei
+    python -m ops --stack collections-prod timeline ACCOUNT [--reveal] [--json]
+    python -m ops --stack collections-prod account pause ACCOUNT --by ops.alice [--until 2026-04-30]
+    python -m ops --stack collections-prod account resume ACCOUNT --by ops.alice
+    python -m ops --stack collections-prod runs report 2026-03-04
+    python -m ops --stack collections-prod runs redrive RUN
+
+Errors print one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .commands import Ops, OpsError, stack_resources
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ops", description="Operate the collections escalation orchestrator.")
+    p.add_argument("--stack", required=True, help="CloudFormation stack name (as deployed by sam deploy)")
+    p.add_argument("--profile", help="AWS named profile (default: the environment's credentials)")
+    p.add_argument("--region", help="AWS region (default: the profile's)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    commands = p.add_subparsers(dest="command", required=True)
+
+    legal = commands.add_parser("legal", help="legal reviews waiting for a person").add_subparsers(dest="legal_command", required=True)
+    legal.add_parser("list", help="reviews waiting for a decision, oldest first")
+    for verb in ("approve", "reject"):
+        cmd = legal.add_parser(verb, help=f"{verb} the waiting review of an account")
+        cmd.add_argument("account_id")
+        cmd.add_argument("--reviewer", required=True, help="who decides; kept in the audit trail")
+
+    account = commands.add_parser("account", help="pause or resume contact with one account").add_subparsers(
+        dest="account_command", required=True
+    )
+    pause = account.add_parser("pause", help="no contact until resumed (or through --until)")
+    pause.add_argument("account_id")
+    pause.add_argument("--by", required=True, help="who pauses it; kept with the event")
+    pause.add_argument("--until", help="last day of the pause, YYYY-MM-DD")
+    resume = account.add_parser("resume", help="lift an operator's pause (other holds stay)")
+    resume.add_argument("account_id")
+    resume.add_argument("--by", required=True, help="who resumes it; kept with the event")
+
+    runs = commands.add_parser("runs", help="daily runs: reports and redrive").add_subparsers(dest="runs_command", required=True)
+    report = runs.add_parser("report", help="the runs of a date and their reports")
+    report.add_argument("date", help="YYYY-MM-DD (the run's scheduled date, UTC)")
+    redrive = runs.add_parser("redrive", help="run a failed run again (safe: side effects are claimed once)")
+    redrive.add_argument("run", help="the run's execution name (see `runs report`)")
+
+    timeline = commands.add_parser("timeline", help="what we sent a borrower, and why")
+    timeline.add_argument("account_id")
+    timeline.add_argument("--reveal", action="store_true", help="show phone numbers unmasked")
+    return p
+
+
+def run(args: argparse.Namespace, ops: Ops) -> Any:
+    if args.command == "legal":
+        if args.legal_command == "list":
+            return ops.pending_reviews()
+        return ops.decide(args.account_id, args.legal_command, args.reviewer)
+    if args.command == "account":
+        if args.account_command == "pause":
+            return ops.pause(args.account_id, args.by, args.until)
+        return ops.resume(args.account_id, args.by)
+    if args.command == "runs":
+        return ops.runs_on(args.date) if args.runs_command == "report" else ops.redrive(args.run)
+    return ops.timeline(args.account_id, reveal=args.reveal)
+
+
+def render(args: argparse.Namespace, result: Any) -> str:
+    if args.json:
+        return json.dumps(result, indent=2, ensure_ascii=False, default=str)
+    if args.command == "legal" and args.legal_command == "list":
+        if not result:
+            return "no legal review is waiting"
+        lines = [f"{'account':<20} {'amount due':>14} {'requested at':<26} execution"]
+        for r in result:
+            amount = f"{r['amount_due'] or ''} {r['currency'] or ''}"
+            lines.append(f"{r['account_id']:<20} {amount:>14} {r['requested_at'] or '':<26} {r['execution']}")
+        return "\n".join(lines)
+    if args.command == "legal":
+        return f"{result['decision']} sent for {result['account_id']} by {result['reviewer']} (event {result['event_id']})"
+    if args.command == "account":
+        state = f"paused{' through ' + result['until'] if result.get('until') else ''}" if result["paused"] else "resumed"
+        return f"{result['account_id']}: {state} (event {result['event_id']})"
+    if args.command == "runs" and args.runs_command == "report":
+        return _runs_text(result)
+    if args.command == "runs":
+        return f"run {result['run']}: {result['how']}" + (f" {result['execution']}" if result.get("execution") else "")
+    return _timeline_text(result)
+
+
+def _runs_text(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "no daily run on that date"
+    lines = []
+    for r in rows:
+        report = r["report"] or {}
+        actions = ", ".join(f"{k} {v}" for k, v in sorted(report.get("actions", {}).items())) or "no actions"
+        failed = report.get("failed") or []
+        lines.append(f"{r['run']}  {r['status']:<9} as of {r['as_of']}  due {report.get('due', '?')}  {actions}")
+        if report.get("skip_reasons"):
+            lines.append("    skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(report["skip_reasons"].items())))
+        if failed:
+            lines.append(f"    failed ({len(failed)}): " + ", ".join(f"{f['account_id']} ({f['error']})" for f in failed[:20]))
+    return "\n".join(lines)
+
+
+def _timeline_text(result: dict[str, Any]) -> str:
+    a = result["account"]
+    head = (
+        f"account {a['account_id']} ({a.get('profile')}, {a.get('product')}): status {a.get('status')}, stage {a.get('stage')}, "
+        f"balance {a.get('balance')} + fees {a.get('fees')} {a.get('currency')}, due {a.get('due_date')}, phone {a.get('phone')}"
+    )
+    facts = [f"  holds: {a['holds']}" if a.get("holds") else None, f"  opted out: {a['opted_out']}" if a.get("opted_out") else None]
+    if a.get("legal_state"):
+        facts.append(f"  legal review: {a['legal_state']}")
+    lines = [head, *(f for f in facts if f), f"{len(result['contacts'])} contact(s):"]
+    for c in result["contacts"]:
+        extra = f" to {c['to']}" if c.get("to") else ""
+        extra += f" approved by {c['decided_by']}" if c.get("decided_by") else ""
+        lines.append(
+            f"  {c.get('local_time', c.get('at'))}  {c['action']:<14} {c['purpose']:<16} stage {c['stage']:<9}"
+            f" policy {c.get('policy_version')} profile {c.get('profile')}{extra}"
+        )
+        if c.get("text"):
+            lines.append(f'      "{c["text"]}"')
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None, ops: Ops | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if ops is None:
+            import boto3
+
+            session = boto3.Session(profile_name=args.profile, region_name=args.region)
+            ops = Ops(stack_resources(session, args.stack), session)
+        print(render(args, run(args, ops)))
+    except OpsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # AWS errors (credentials, throttling, missing stack): one line, not a traceback
+        if type(exc).__module__.startswith(("botocore", "boto3")):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
+    return 0

@@ -1,0 +1,227 @@
+"""What the ops commands do, against any set of the stack's resources (deployed or local).
+
+`Ops` takes the stack's resources by logical id (template.yaml's names) -> physical id, and a
+boto3 session. Reviewers' decisions go through the borrower-event bus as `legal_decision`
+events from source `collections.ops`, so a decision made here takes exactly the path the
+lender's own systems use: validated, applied once, and only to a review that is waiting.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+OPS_SOURCE = "collections.ops"  # escalation.contract.OPS_SOURCE; the bus rule admits it
+# Logical ids the commands use; a deployed stack is asked for their physical ids.
+RESOURCES = ("AccountsTable", "ContactsTable", "BorrowerEventBus", "LegalReviewStateMachine", "DailyRunStateMachine", "ManifestBucket")
+
+
+class OpsError(Exception):
+    """A command cannot proceed; the message says why and what to do."""
+
+
+def stack_resources(session: Any, stack_name: str) -> dict[str, str]:
+    """Logical id -> physical id of a deployed stack's resources."""
+    cfn = session.client("cloudformation")
+    found: dict[str, str] = {}
+    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name):
+        found |= {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in page["StackResourceSummaries"]}
+    missing = [r for r in RESOURCES if r not in found]
+    if missing:
+        raise OpsError(f"stack {stack_name!r} has no {', '.join(missing)}: is it this product's stack?")
+    return found
+
+
+def mask(phone: str | None) -> str | None:
+    """+8613800138000 -> +86*********00: enough to tell numbers apart, not to dial one."""
+    if not phone or len(phone) < 7:
+        return phone if not phone else "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 5) + phone[-2:]
+
+
+@dataclass
+class Ops:
+    resources: dict[str, str]
+    session: Any
+
+    def _client(self, service: str) -> Any:
+        return self.session.client(service)
+
+    # ------------------------------------------------------------------ legal reviews
+    def pending_reviews(self) -> list[dict[str, Any]]:
+        """Legal reviews waiting for a person: one row per running review execution."""
+        sfn = self._client("stepfunctions")
+        rows = []
+        arn = self.resources["LegalReviewStateMachine"]
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=arn, statusFilter="RUNNING")
+        for page in pages:
+            for execution in page["executions"]:
+                review = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+                rows.append(
+                    {
+                        "account_id": review.get("account_id"),
+                        "amount_due": review.get("amount_due"),
+                        "currency": review.get("currency"),
+                        "requested_at": review.get("requested_at"),
+                        "execution": execution["name"],
+                    }
+                )
+        return sorted(rows, key=lambda r: (r["requested_at"] or "", r["account_id"] or ""))
+
+    def decide(self, account_id: str, decision: str, reviewer: str) -> dict[str, Any]:
+        """Approve or reject the waiting review of one account (as a legal_decision event on the bus)."""
+        if decision not in ("approve", "reject"):
+            raise OpsError(f"decision: expected approve or reject, got {decision!r}")
+        if not reviewer.strip():
+            raise OpsError("reviewer: say who decides (the name is kept in the audit trail)")
+        account = self.account(account_id)
+        if account.get("legal_state") != "pending" or not account.get("legal_task_token"):
+            raise OpsError(f"account {account_id}: no legal review is waiting (legal_state: {account.get('legal_state') or 'none'})")
+        detail = {
+            "type": "legal_decision",
+            "event_id": f"ops-{uuid.uuid4().hex}",
+            "account_id": account_id,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "decision": decision,
+            "reviewer": reviewer.strip(),
+        }
+        bus = self.resources["BorrowerEventBus"]
+        entry = {"Source": OPS_SOURCE, "DetailType": "legal_decision", "Detail": json.dumps(detail), "EventBusName": bus}
+        response = self._client("events").put_events(Entries=[entry])
+        if response.get("FailedEntryCount"):
+            raise OpsError(f"the bus refused the decision: {response['Entries'][0].get('ErrorMessage', 'unknown error')}")
+        return {"account_id": account_id, "decision": decision, "reviewer": detail["reviewer"], "event_id": detail["event_id"]}
+
+    def _put_event(self, detail_type: str, account_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        detail = {
+            "type": detail_type,
+            "event_id": f"ops-{uuid.uuid4().hex}",
+            "account_id": account_id,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            **fields,
+        }
+        bus = self.resources["BorrowerEventBus"]
+        entry = {"Source": OPS_SOURCE, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": bus}
+        response = self._client("events").put_events(Entries=[entry])
+        if response.get("FailedEntryCount"):
+            raise OpsError(f"the bus refused the event: {response['Entries'][0].get('ErrorMessage', 'unknown error')}")
+        return detail
+
+    # ------------------------------------------------------------------ pausing an account
+    def pause(self, account_id: str, operator: str, until: str | None = None) -> dict[str, Any]:
+        """Stop all contact with an account (a `paused` hold) until resumed, or through `until` (YYYY-MM-DD)."""
+        if not operator.strip():
+            raise OpsError("by: say who pauses the account (kept with the event)")
+        self.account(account_id)  # exists?
+        fields: dict[str, Any] = {"reason": "paused", "requested_by": operator.strip()}
+        if until:
+            fields["until"] = until
+        detail = self._put_event("hold_placed", account_id, fields)
+        return {"account_id": account_id, "paused": True, "until": until, "event_id": detail["event_id"]}
+
+    def resume(self, account_id: str, operator: str) -> dict[str, Any]:
+        """Lift an operator's pause; other holds (disputes, bankruptcy...) stay."""
+        if not operator.strip():
+            raise OpsError("by: say who resumes the account (kept with the event)")
+        account = self.account(account_id)
+        if "paused" not in (account.get("holds") or {}):
+            raise OpsError(f"account {account_id}: not paused (holds: {', '.join(account.get('holds') or {}) or 'none'})")
+        detail = self._put_event("hold_lifted", account_id, {"reason": "paused", "requested_by": operator.strip()})
+        return {"account_id": account_id, "paused": False, "event_id": detail["event_id"]}
+
+    # ------------------------------------------------------------------ daily runs
+    def runs_on(self, day: str) -> list[dict[str, Any]]:
+        """The daily runs started on a UTC date, each with its report (or its failure)."""
+        try:
+            wanted = datetime.fromisoformat(day).date()
+        except ValueError:
+            raise OpsError(f"date: expected YYYY-MM-DD, got {day!r}") from None
+        sfn, s3 = self._client("stepfunctions"), self._client("s3")
+        rows = []
+        arn = self.resources["DailyRunStateMachine"]
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
+            for execution in page["executions"]:
+                described = sfn.describe_execution(executionArn=execution["executionArn"])
+                as_of = json.loads(described.get("input") or "{}").get("as_of", "")
+                if as_of[:10] != wanted.isoformat():
+                    continue
+                row: dict[str, Any] = {"run": execution["name"], "status": execution["status"], "as_of": as_of}
+                try:
+                    body = s3.get_object(Bucket=self.resources["ManifestBucket"], Key=f"runs/{execution['name']}/report.json")["Body"]
+                    row["report"] = json.loads(body.read())
+                except s3.exceptions.NoSuchKey:
+                    row["report"] = None
+                rows.append(row)
+        return sorted(rows, key=lambda r: (r["as_of"], r["run"]))
+
+    def redrive(self, run: str) -> dict[str, Any]:
+        """Run a failed or incomplete daily run again: Step Functions' redrive where it can, else a new run of the same date.
+
+        Either is safe: every side effect is claimed per (account, day, action, rule), so what the
+        first attempt did is not done again (README: Reliability).
+        """
+        sfn = self._client("stepfunctions")
+        arn = self.resources["DailyRunStateMachine"].replace(":stateMachine:", ":execution:") + f":{run}"
+        try:
+            described = sfn.describe_execution(executionArn=arn)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            raise OpsError(f"run {run}: no such execution of the daily run") from None
+        if described["status"] == "RUNNING":
+            raise OpsError(f"run {run} is still running")
+        try:
+            sfn.redrive_execution(executionArn=arn)
+            return {"run": run, "redriven": True, "how": "redrive"}
+        except Exception:  # noqa: BLE001 - not redrivable (or not supported): start the same date again
+            name = f"{run[:60]}-redo-{uuid.uuid4().hex[:8]}"
+            started = sfn.start_execution(stateMachineArn=self.resources["DailyRunStateMachine"], name=name, input=described["input"])
+            return {"run": run, "redriven": True, "how": "new run", "execution": started["executionArn"].rsplit(":", 1)[-1]}
+
+    # ------------------------------------------------------------------ what did we send, and why
+    def account(self, account_id: str) -> dict[str, Any]:
+        item = (
+            self._client("dynamodb")
+            .get_item(TableName=self.resources["AccountsTable"], Key={"account_id": {"S": account_id}}, ConsistentRead=True)
+            .get("Item")
+        )
+        if item is None:
+            raise OpsError(f"account {account_id}: not enrolled")
+        return _plain(item)
+
+    def timeline(self, account_id: str, reveal: bool = False) -> dict[str, Any]:
+        """The account as it stands and every contact in the audit log, oldest first, each with its rule."""
+        account = self.account(account_id)
+        ddb = self._client("dynamodb")
+        contacts: list[dict[str, Any]] = []
+        query = {"TableName": self.resources["ContactsTable"], "KeyConditionExpression": "account_id = :a"}
+        query["ExpressionAttributeValues"] = {":a": {"S": account_id}}
+        for page in ddb.get_paginator("query").paginate(**query):
+            contacts += [_plain(i) for i in page["Items"]]
+        contacts.sort(key=lambda c: c.get("at", ""))
+        if not reveal:
+            for c in contacts:
+                c["to"] = mask(c.get("to"))
+            account["phone"] = mask(account.get("phone"))
+            account["emergency_contacts"] = [mask(p) for p in account.get("emergency_contacts", [])]
+        account.pop("legal_task_token", None)
+        return {"account": account, "contacts": contacts}
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain JSON values."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    des = TypeDeserializer()
+    return {k: _json(des.deserialize(v)) for k, v in item.items()}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | set | tuple):
+        return [_json(v) for v in value]
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, bool | int | float):  # Decimal
+        return int(value) if value == int(value) else str(value)
+    return value
