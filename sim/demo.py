@@ -143,7 +143,8 @@ def main(argv: list[str]) -> int:
     for label, value in funnel:
         print(f"  {label:<30}{value:>6}")
     print(f"\nStatuses: {dict(Counter(summary['statuses']))}")
-    print(f"Outputs in {args.out}/ (contacts.jsonl, accounts.json, summary.json); {clock.monotonic() - started:.0f}s.")
+    print(f"Outputs in {args.out}/ (contacts.jsonl, accounts.json, summary.json, logs.jsonl); {clock.monotonic() - started:.0f}s.")
+    print(f"Report: {args.out / 'report.html'} (open it in a browser)")
     for error in summary["handler_errors"]:
         print(f"handler error: {error}", file=sys.stderr)
     return 1 if summary["handler_errors"] else 0

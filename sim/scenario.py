@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from .faults import Injector, validate_fault
 from .stack import LocalStack
 from .template import resources_of_type
 
@@ -38,12 +39,17 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "visit_outcome": ("outcome",),
     "legal_decision": ("decision",),
     "new_account": ("account",),
+    # Extensions beyond SCENARIOS.md's table (README: borrower events): holds the core system learns of.
+    "hold_placed": ("reason",),  # optional "until": YYYY-MM-DD, the hold's last day
+    "hold_lifted": ("reason",),
 }
 ENUMS = {
     ("opt_out", "channel"): ("sms", "call", "all"),
     ("call_outcome", "outcome"): ("reached", "no_answer", "refused", "wrong_number"),
     ("visit_outcome", "outcome"): ("met", "not_home", "refused"),
     ("legal_decision", "decision"): ("approve", "reject"),
+    ("hold_placed", "reason"): ("attorney", "bankruptcy", "deceased", "breathing_space", "hardship", "paused"),
+    ("hold_lifted", "reason"): ("dispute", "cease_contact", "attorney", "bankruptcy", "deceased", "breathing_space", "hardship", "paused"),
 }
 AMOUNT_FIELDS = ("amount", "balance", "fees")
 
@@ -116,6 +122,8 @@ def validate(raw: dict[str, Any], where: str) -> Scenario:
                 _amount(event[name], lambda m, item=item, name=name: fail(f"{item}.{name}", m))
         if kind == "promise_to_pay":
             _date(event["promised_date"], lambda m, item=item: fail(f"{item}.promised_date", m))
+        if kind == "hold_placed" and event.get("until") is not None:
+            _date(event["until"], lambda m, item=item: fail(f"{item}.until", m))
         if kind == "new_account":
             account = _account(event["account"], f"{item}.account", fail)
             known[account["account_id"]] += 1
@@ -133,6 +141,7 @@ def validate(raw: dict[str, Any], where: str) -> Scenario:
         if not isinstance(fault, dict) or "kind" not in fault:
             raise fail(f"faults[{i}]", "must be an object with a 'kind'")
         _date(fault.get("date"), lambda m, i=i: fail(f"faults[{i}].date", m))
+        validate_fault(fault, f"faults[{i}]", fail)
     events.sort(key=lambda e: _instant(e["at"], lambda m: fail("events", m)))
     return Scenario(str(raw.get("name", where)), start, days, profile, accounts, events, faults)
 
@@ -164,6 +173,14 @@ def _account(raw: Any, item: str, fail: Callable[[str, str], ScenarioError]) -> 
             ZoneInfo(str(raw["timezone"]))
         except (ZoneInfoNotFoundError, ValueError):
             raise fail(f"{item}.timezone", f"unknown time zone {raw['timezone']!r}") from None
+    else:
+        from escalation.domain.profiles import profile_for
+        from escalation.domain.windows import require_common_daytime
+
+        try:
+            require_common_daytime(str(raw["phone"]), None, profile_for(raw.get("profile") or "CN"))
+        except ValueError as exc:
+            raise fail(f"{item}.timezone", str(exc)) from None
     for contact in raw.get("emergency_contacts", []):
         if not str(contact).startswith("+"):
             raise fail(f"{item}.emergency_contacts", "numbers must be E.164")
@@ -222,6 +239,8 @@ class Replay:
         self.progress = progress
         self.runs: list[dict[str, Any]] = []
         self.event_log: list[dict[str, Any]] = []
+        self.injector = Injector(scenario.faults)  # the scenario's `faults` (sim/faults.py)
+        self.days: list[dict[str, Any]] = []  # one snapshot of the book per simulated day (days.jsonl; the report's charts)
 
     def run(self) -> None:
         from escalation.service.ingest import account_from, enroll
@@ -239,56 +258,119 @@ class Replay:
         timeline.sort(key=lambda t: (t[0], t[1]))
         end = datetime.combine(self.scenario.start + timedelta(days=self.scenario.days), time(0), tzinfo=UTC)
         current_day: date | None = None
-        for instant, kind, item in timeline:
-            if kind == 0 and instant >= end:
-                continue
-            if kind == 0:
-                self.apply(item, instant)
-                continue
-            day, schedule = item
-            if current_day is not None and day != current_day and self.progress:
-                self.progress(current_day, self.day_counts(current_day))
-            current_day = day
-            self._run(instant, schedule)
-        if current_day is not None and self.progress:
-            self.progress(current_day, self.day_counts(current_day))
+        armed: set[date] = set()
+        self.injector.install(self.stack)
+        try:
+            for instant, kind, item in timeline:
+                if kind == 0 and instant >= end:
+                    continue
+                fault_day = instant.date() if kind == 0 else item[0]
+                if fault_day not in armed:
+                    armed.add(fault_day)
+                    self.injector.arm(fault_day)
+                if kind == 0:
+                    self.apply(item, instant)
+                    continue
+                day, schedule = item
+                if current_day is not None and day != current_day:
+                    self._end_of_day(current_day)
+                current_day = day
+                self._run(instant, schedule)
+            if current_day is not None:
+                self._end_of_day(current_day)
+        finally:
+            self.injector.uninstall()
 
     def apply(self, event: dict[str, Any], instant: datetime) -> None:
         """Deliver one event the way the lender's core system would: PutEvents on the borrower bus."""
         detail = bus_detail(event, instant, f"{self.scenario.name[:40]}#{len(self.event_log)}", self.scenario.profile)
         bus = self.stack.refs["BorrowerEventBus"]
-        self.stack.put_events([{"Source": "lender.core", "DetailType": event["type"], "Detail": json.dumps(detail), "EventBusName": bus}])
+        entry = {"Source": "lender.core", "DetailType": event["type"], "Detail": json.dumps(detail), "EventBusName": bus}
+        self.stack.put_events([entry])
+        if self.injector.on(instant.date(), "duplicate_event"):
+            self.stack.put_events([entry])  # the core system sends it again: the same event id
+            self.injector.note("duplicate_event")
         self.stack.poll_queues()
         rejected = self.stack.queue_messages("RejectedEventsQueue")
         note = "rejected: " + "; ".join(r["reason"] for r in rejected) if rejected else "applied"
         if event["type"] == "legal_decision" and not rejected:
             self._wait_for_legal(event["account_id"])
+        self._wait_for_pending_reviews()  # a payment or hold may have withdrawn one
         self.event_log.append({"at": instant.isoformat(), "account_id": event.get("account_id"), "type": event["type"], "note": note})
 
     def _run(self, instant: datetime, schedule: str) -> None:
         as_of = instant.isoformat().replace("+00:00", "Z")
         name = f"{schedule}-{instant.strftime('%Y%m%dT%H%M')}"
-        result = self.stack.run_state_machine("DailyRunStateMachine", {"as_of": as_of, "group": schedule}, name=name)
+        payload = {"as_of": as_of, "group": schedule}
+        names = [name]
+        if self.injector.on(instant.date(), "concurrent_run"):
+            names.append(f"{name}-twin")  # the scheduler delivered the same run twice, at once
+            self.injector.note("concurrent_run")
+        started = [
+            self.stack.sfn.start_execution(stateMachineArn=self.stack.arn("DailyRunStateMachine"), name=n, input=json.dumps(payload))
+            for n in names
+        ]
+        for n, execution in zip(names, started, strict=True):
+            self._finish_run(n, as_of, self.stack.wait_for(execution["executionArn"]))
+        if self.injector.on(instant.date(), "rerun"):
+            self.injector.note("rerun")  # the same date's schedule fires again right after it finished
+            rerun = f"{name}-rerun"
+            self._finish_run(rerun, as_of, self.stack.run_state_machine("DailyRunStateMachine", payload, name=rerun))
+        self._wait_for_pending_reviews()
+
+    def _finish_run(self, name: str, as_of: str, result: dict[str, Any]) -> None:
         if result["status"] != "SUCCEEDED":
             raise RuntimeError(f"run {name} {result['status']}: {result.get('cause', '')[:300]}")
         report = json.loads(result.get("output") or "{}")
         self.runs.append({"run_id": name, "as_of": as_of, **report})
-        self._wait_for_pending_reviews()
 
     def _wait_for_pending_reviews(self) -> None:
-        """Legal reviews run on their own; wait until each has parked its task token."""
+        """Legal reviews run on their own: wait until each has parked its task token or finished."""
         from escalation.aws import dynamo
 
         sfn = self.stack.sfn
         arn = self.stack.arn("LegalReviewStateMachine")
         for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
-            account_id = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])["account_id"]
-            _poll(lambda account_id=account_id: dynamo.legal_token(account_id) is not None, f"legal review of {account_id} never waited")
+            execution_arn = execution["executionArn"]
+            account_id = json.loads(sfn.describe_execution(executionArn=execution_arn)["input"])["account_id"]
+
+            def settled(account_id: str = account_id, execution_arn: str = execution_arn) -> bool:
+                status = sfn.describe_execution(executionArn=execution_arn)["status"]
+                return status != "RUNNING" or dynamo.legal_token(account_id) is not None
+
+            _poll(settled, f"legal review of {account_id} never waited")
 
     def _wait_for_legal(self, account_id: str) -> None:
         from escalation.aws import dynamo
 
         _poll(lambda: dynamo.legal_token(account_id) is None, f"legal decision for {account_id} never completed")
+
+    def _end_of_day(self, day: date) -> None:
+        """A simulated day is over: report progress, then record the book as it stands (accounts by status and stage)."""
+        from escalation.aws import dynamo
+
+        if self.progress:
+            self.progress(day, self.day_counts(day))
+        accounts = dynamo.all_accounts()
+        initial = {a["account_id"]: a for a in self.scenario.accounts} | {
+            e["account"]["account_id"]: e["account"] for e in self.scenario.events if e["type"] == "new_account"
+        }
+        owed: Counter[str] = Counter()
+        recovered: Counter[str] = Counter()
+        for a in accounts:
+            owed[a.currency] += a.amount_due
+            if a.account_id in initial:
+                start = initial[a.account_id]
+                recovered[a.currency] += Decimal(str(start["balance"])) + Decimal(str(start.get("fees", "0"))) - a.amount_due
+        snapshot = {
+            "date": day.isoformat(),
+            "accounts": len(accounts),
+            "status": dict(Counter(a.status.value for a in accounts)),
+            "stage": dict(Counter(a.stage.value for a in accounts)),
+            "owed": {c: str(v) for c, v in sorted(owed.items())},  # balance + fees still owed, by currency
+            "recovered": {c: str(v) for c, v in sorted(recovered.items())},  # owed at enrolment minus owed now
+        }
+        self.days.append(snapshot)
 
     def day_counts(self, day: date) -> dict[str, int]:
         runs = [r for r in self.runs if r["as_of"][:10] == day.isoformat()]
@@ -318,10 +400,22 @@ class Replay:
             "paid": sum(1 for a in accounts if a.status.value == "paid"),
             "statuses": dict(Counter(a.status.value for a in accounts)),
             "runs": len(self.runs),
+            "sms_published": len(self.stack.sms_sent()),  # what the provider accepted: equals the sms contacts
+            # Why accounts were not contacted when assessed, summed over the runs (each run's report: runs.jsonl).
+            "skip_reasons": dict(sum((Counter(r.get("skip_reasons", {})) for r in self.runs), Counter())),
+            "faults_injected": dict(self.injector.injected),
             "handler_errors": self.stack.handler_errors,
         }
         (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        (out / "runs.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.runs), encoding="utf-8")
         (out / "events.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in self.event_log), encoding="utf-8")
+        # What the functions logged (masked by their formatter, escalation.logs), one record per line.
+        logs = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.stack.log_records())
+        (out / "logs.jsonl").write_text(logs, encoding="utf-8")
+        (out / "days.jsonl").write_text("".join(json.dumps(d) + "\n" for d in self.days), encoding="utf-8")
+        from .report import write_report
+
+        write_report(out)
         return summary
 
 
@@ -356,6 +450,9 @@ def contact_json(c: Any) -> dict[str, Any]:
         "run_id": c.run_id,
         "policy_version": c.policy_version,
         "profile": c.profile,
+        "key": c.key,  # the idempotency key: local day#action#rule
+        "provider_id": c.provider_id,  # SNS message id, SQS message id, or "unconfirmed" after a crash
+        "approved_by": c.decided_by,  # legal_referral: the reviewer
     }
     return {k: v for k, v in record.items() if v is not None}
 
@@ -370,6 +467,7 @@ def account_json(a: Any) -> dict[str, Any]:
         "currency": a.currency,
         "profile": a.profile,
         "hold_reason": a.hold_reason,
+        "holds": {reason: until.isoformat() if until else None for reason, until in sorted(a.holds.items())},
         "opted_out": sorted(a.opted_out),
         "legal_state": a.legal_state.value if a.legal_state else None,
         "broken_promises": a.broken_promises,

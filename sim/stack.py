@@ -35,7 +35,8 @@ FUNCTIONS_DIR = ROOT / "functions"
 # Values that must differ on moto (DESIGN.md): its Distributed Map runs STANDARD children only;
 # the simulated clock times contacts by the run's scheduled instant, not the wall clock;
 # two due-index shards instead of eight (each shard is one query per run; moto answers slowly).
-LOCAL_PARAMETERS = {"MapChildExecutionType": "STANDARD", "Clock": "run", "LogLevel": "WARNING", "DueShards": "2"}
+# SmsPerSecond: local sends are not paced (the pacing itself is unit-tested), so simulations stay fast.
+LOCAL_PARAMETERS = {"MapChildExecutionType": "STANDARD", "Clock": "run", "LogLevel": "WARNING", "DueShards": "2", "SmsPerSecond": "100000"}
 
 
 @dataclass
@@ -58,6 +59,14 @@ class LocalStack:
     name: str = "local"
     parameters: dict[str, str] = field(default_factory=dict)
     handler_errors: list[str] = field(default_factory=list)
+    # Every record the handlers' Powertools loggers emit at `log_level` or above, as formatted (masked)
+    # JSON; stdout still gets only what the LogLevel parameter lets through.
+    log_level: str = "INFO"
+    logs: list[str] = field(default_factory=list)
+    # With record_invocations, each lambda:Invoke (the state machines' Task states, including the Distributed
+    # Map children whose histories moto does not expose) as {"function", "event", "result"}: the state payloads.
+    record_invocations: bool = False
+    invocations: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.template = load_template()
@@ -103,31 +112,116 @@ class LocalStack:
         os.environ.update(self.function_environment())
         if str(FUNCTIONS_DIR) not in sys.path:
             sys.path.insert(0, str(FUNCTIONS_DIR))
-        boto3.DEFAULT_SESSION.events.register("before-call.lambda.Invoke", self._invoke)
+        self._collect_logs()
+        # Clients are cached across stacks (_speed_up_moto_stepfunctions), each with the hook of the
+        # session that made it: the hook serves whichever stack is running now.
+        _RUNNING[0] = self
+        boto3.DEFAULT_SESSION.events.register("before-call.lambda.Invoke", _invoke_on_running_stack)
 
     def stop(self) -> None:
+        if _RUNNING[0] is self:
+            _RUNNING[0] = None
+        self._release_logs()
         self._mock.stop()
 
+    # ------------------------------------------------------------------ the functions' logs
+    def _collect_logs(self) -> None:
+        """Collect the handlers' log records into `logs`, formatted by their own (masking) formatter.
+
+        Every handler's `make_logger()` returns the Powertools logger of POWERTOOLS_SERVICE_NAME
+        (one `logging.Logger`, one stdout handler, one formatter); this stack adds a handler beside
+        the stdout one. The logger's level is lowered to `log_level` and the stdout handler's set to
+        the LogLevel parameter, so the console shows what it did before while `logs` gets it all.
+        """
+        from escalation.logs import make_logger
+
+        powertools = make_logger()
+        target, console = logging.getLogger(powertools.service), powertools.registered_handler
+        self._log_restore = (target, target.level, console, console.level)
+        console.setLevel(self.params["LogLevel"])
+        target.setLevel(min(logging.getLevelName(self.log_level), logging.getLevelName(self.params["LogLevel"])))
+        self._log_collector = _Collect(self.logs)
+        self._log_collector.setFormatter(powertools.registered_formatter)
+        target.addHandler(self._log_collector)
+
+    def _release_logs(self) -> None:
+        if collector := getattr(self, "_log_collector", None):
+            target, level, console, console_level = self._log_restore
+            target.removeHandler(collector)
+            target.setLevel(level)
+            console.setLevel(console_level)
+            self._log_collector = None
+
+    def log_records(self) -> list[dict[str, Any]]:
+        """The collected log records, parsed (one JSON object each)."""
+        return [json.loads(line) for line in list(self.logs)]
+
     # ------------------------------------------------------------------ resources
+    def _create_keys(self) -> None:
+        """The template's KMS keys and aliases, so that every Ref / GetAtt (Arn, KeyId) to them resolves.
+
+        moto enforces neither IAM nor key policies, and its DynamoDB, SQS, SNS and S3 only record the
+        encryption settings passed below: locally this is about references, not cryptography.
+        """
+        kms = boto3.client("kms", region_name=REGION)
+        for logical, res in resources_of_type(self.template, "AWS::KMS::Key").items():
+            props = resolve(res.get("Properties", {}), self.refs, self.attrs)
+            kwargs = {"Description": props["Description"]} if "Description" in props else {}
+            if "KeyPolicy" in props:
+                kwargs["Policy"] = json.dumps(props["KeyPolicy"])
+            key = kms.create_key(**kwargs)["KeyMetadata"]
+            if props.get("EnableKeyRotation"):
+                kms.enable_key_rotation(KeyId=key["KeyId"])
+            self.refs[logical] = key["KeyId"]
+            self.attrs[(logical, "Arn")] = key["Arn"]
+            self.attrs[(logical, "KeyId")] = key["KeyId"]
+        for logical, res in resources_of_type(self.template, "AWS::KMS::Alias").items():
+            props = resolve(res["Properties"], self.refs, self.attrs)
+            kms.create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
+            self.refs[logical] = props["AliasName"]
+
     def _create_data_and_messaging(self) -> None:
         t = self.template
+        self._create_keys()
         ddb, s3, sqs, sns = (boto3.client(s, region_name=REGION) for s in ("dynamodb", "s3", "sqs", "sns"))
         for logical, res in resources_of_type(t, "AWS::DynamoDB::Table").items():
-            props = res["Properties"]
+            props = resolve(res["Properties"], self.refs, self.attrs)
             name = f"{self.name}-{logical}"
             kwargs = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode") if k in props}
+            if sse := props.get("SSESpecification"):  # CloudFormation's SSEEnabled is the API's Enabled
+                kwargs["SSESpecification"] = {"Enabled": sse.get("SSEEnabled", False)} | {
+                    k: sse[k] for k in ("SSEType", "KMSMasterKeyId") if k in sse
+                }
+            # DeletionProtectionEnabled is not passed: a local stack's tables are thrown away with it.
             ddb.create_table(TableName=name, **kwargs)
             if "TimeToLiveSpecification" in props:
                 ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+            if props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
+                ddb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
             self.refs[logical] = name
             self.attrs[(logical, "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
-        for logical in resources_of_type(t, "AWS::S3::Bucket"):
+        # Bucket, queue and topic policies (TLS only, EventBridge's SendMessage) are not created: moto does
+        # not enforce resource policies, and its clients always use the mocked HTTPS endpoints.
+        for logical, res in resources_of_type(t, "AWS::S3::Bucket").items():
+            props = resolve(res.get("Properties", {}), self.refs, self.attrs)
             name = f"{self.name}-{logical}".lower()
             s3.create_bucket(Bucket=name)
+            if "BucketEncryption" in props:
+                # CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServerSideEncryptionByDefault.
+                rules = [
+                    {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+                    | {k: v for k, v in r.items() if k != "ServerSideEncryptionByDefault"}
+                    for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                ]
+                s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+            if "PublicAccessBlockConfiguration" in props:
+                s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
             self.refs[logical] = name
             self.attrs[(logical, "Arn")] = f"arn:aws:s3:::{name}"
-        for logical in resources_of_type(t, "AWS::SNS::Topic"):
-            arn = sns.create_topic(Name=f"{self.name}-{logical}")["TopicArn"]
+        for logical, res in resources_of_type(t, "AWS::SNS::Topic").items():
+            props = resolve(res.get("Properties", {}), self.refs, self.attrs)
+            attributes = {"KmsMasterKeyId": props["KmsMasterKeyId"]} if "KmsMasterKeyId" in props else {}
+            arn = sns.create_topic(Name=f"{self.name}-{logical}", Attributes=attributes)["TopicArn"]
             self.refs[logical] = arn
             self.attrs[(logical, "TopicName")] = arn.rsplit(":", 1)[1]
         queues = resources_of_type(t, "AWS::SQS::Queue")
@@ -137,6 +231,8 @@ class LocalStack:
             attributes = {"MessageRetentionPeriod": str(props.get("MessageRetentionPeriod", 345600))}
             if "RedrivePolicy" in props:
                 attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+            if "KmsMasterKeyId" in props:
+                attributes["KmsMasterKeyId"] = props["KmsMasterKeyId"]
             name = f"{self.name}-{logical}"
             url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
             self.refs[logical] = url
@@ -196,7 +292,9 @@ class LocalStack:
         for res in resources_of_type(self.template, "AWS::Serverless::Function").values():
             own = res["Properties"].get("Environment", {}).get("Variables", {})
             env |= {k: str(v) for k, v in resolve(own, self.refs, self.attrs).items()}
-        return env
+        # No X-Ray daemon and no CloudWatch here: tracing off, and EMF metrics not printed over the
+        # demo's output (tests/unit/test_observability.py checks what they would emit).
+        return env | {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
 
     def arn(self, logical: str) -> str:
         return self.refs[logical]
@@ -211,10 +309,16 @@ class LocalStack:
         try:
             payload = self.call_handler(spec["logical"], event)
         except Exception as exc:  # noqa: BLE001 - report like Lambda does
-            self.handler_errors.append(f"{spec['logical']}: {type(exc).__name__}: {exc}")
+            from escalation.logs import mask_text
+
+            # The harness's report (summary.json, stderr) is masked like the logs; the payload below is what
+            # Lambda would return, unmasked: it is what Step Functions records.
+            self.handler_errors.append(mask_text(f"{spec['logical']}: {type(exc).__name__}: {exc}"))
             payload = {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": traceback.format_exc().splitlines()}
             result["FunctionError"] = "Unhandled"
         body = json.dumps(payload, default=str).encode()
+        if self.record_invocations:
+            self.invocations.append({"function": spec["logical"], "event": event, "result": json.loads(body)})
         result["Payload"] = StreamingBody(io.BytesIO(body), len(body))
         return AWSResponse("", 200, {}, None), result
 
@@ -280,8 +384,14 @@ class LocalStack:
                     if not batch:
                         break
                     records = [_sqs_record(m, queue_arn) for m in batch]
-                    result = self.call_handler(logical, {"Records": records}) or {}
-                    failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+                    try:
+                        result = self.call_handler(logical, {"Records": records}) or {}
+                        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+                    except Exception as exc:  # noqa: BLE001 - the invocation failed: SQS redelivers the whole batch
+                        from escalation.logs import mask_text
+
+                        self.handler_errors.append(mask_text(f"{logical}: {type(exc).__name__}: {str(exc)[:200]}"))
+                        failed = {m["MessageId"] for m in batch}
                     for m in batch:
                         if m["MessageId"] in failed:
                             sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
@@ -296,6 +406,30 @@ class LocalStack:
         while batch := sqs.receive_message(QueueUrl=self.refs[logical], MaxNumberOfMessages=10, VisibilityTimeout=300).get("Messages", []):
             out += [json.loads(m["Body"]) for m in batch]
         return out
+
+
+class _Collect(logging.Handler):
+    """A logging handler that appends each formatted record to a list."""
+
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__()
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.sink.append(self.format(record))
+        except Exception:  # noqa: BLE001 - logging never raises into the caller
+            self.handleError(record)
+
+
+_RUNNING: list[LocalStack | None] = [None]
+
+
+def _invoke_on_running_stack(params: dict[str, Any], **kwargs: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    stack = _RUNNING[0]
+    if stack is None:
+        raise RuntimeError("lambda:Invoke with no local stack running")
+    return stack._invoke(params, **kwargs)
 
 
 def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ class Settings:
     rejected_events_queue_url: str
     legal_review_state_machine_arn: str
     batch_size: int
+    sms_seconds_per_send: float  # pacing: each sender takes at least this long per SMS (senders / SMS per second)
     clock: str  # "wall": contact time is the real clock; "run": the run's scheduled instant (simulations)
     sender: Sender
 
@@ -33,6 +34,7 @@ class Settings:
             rejected_events_queue_url=env.get("REJECTED_EVENTS_QUEUE_URL", ""),
             legal_review_state_machine_arn=env.get("LEGAL_REVIEW_STATE_MACHINE_ARN", ""),
             batch_size=int(env.get("BATCH_SIZE", "100")),
+            sms_seconds_per_send=int(env.get("SMS_SENDERS", "1")) / max(float(env.get("SMS_PER_SECOND", "20")), 0.001),
             clock=env.get("CLOCK", "wall"),
             sender=Sender(
                 lender_name=env.get("LENDER_NAME", "Shengbei Credit"),
@@ -43,4 +45,10 @@ class Settings:
         )
 
 
-SETTINGS = Settings.from_env()
+def __getattr__(name: str) -> Settings:
+    # `from escalation.config import SETTINGS` reads the environment when a handler module is
+    # imported (once per cold start), not when this module first is: tools and tests may import
+    # Settings before the environment is set up.
+    if name == "SETTINGS":
+        return Settings.from_env()
+    raise AttributeError(name)

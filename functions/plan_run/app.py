@@ -1,14 +1,15 @@
 """Plan a daily run: query the due index, write the manifest of batches to S3."""
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from escalation.config import SETTINGS
+from escalation.logs import make_logger
+from escalation.observability import observed
 from escalation.service.runs import plan
 
-logger = Logger()
+logger = make_logger()
 
 
-@logger.inject_lambda_context
+@observed(logger)
 def handler(event: dict, context: LambdaContext) -> dict:
     return plan(event["run_id"], event["as_of"], SETTINGS)

@@ -1,14 +1,15 @@
 """Legal review approved: hand the referral to the legal partner and record it."""
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from escalation.config import SETTINGS
+from escalation.logs import make_logger
+from escalation.observability import observed
 from escalation.service.legal import refer
 
-logger = Logger()
+logger = make_logger()
 
 
-@logger.inject_lambda_context
+@observed(logger)
 def handler(event: dict, context: LambdaContext) -> dict:
     return refer(event, event["decision"], SETTINGS)

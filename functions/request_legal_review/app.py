@@ -1,14 +1,15 @@
 """Request a legal review: start the legal-review state machine for the account."""
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from escalation.config import SETTINGS
+from escalation.logs import make_logger
+from escalation.observability import observed
 from escalation.service.dispatch import Request, dispatch
 
-logger = Logger()
+logger = make_logger()
 
 
-@logger.inject_lambda_context
+@observed(logger)
 def handler(event: dict, context: LambdaContext) -> dict:
     return dispatch(Request.parse(event), SETTINGS)

@@ -1,14 +1,15 @@
 """Summarize a run: aggregate the batch summaries into the run report."""
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from escalation.config import SETTINGS
+from escalation.logs import make_logger
+from escalation.observability import observed
 from escalation.service.runs import summarize
 
-logger = Logger()
+logger = make_logger()
 
 
-@logger.inject_lambda_context
+@observed(logger)
 def handler(event: dict, context: LambdaContext) -> dict:
     return summarize(event["run_id"], event["as_of"], int(event["due"]), SETTINGS)

@@ -6,6 +6,7 @@ from functools import cache
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 # Standard retry mode: jittered exponential backoff on throttling and transient errors.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
@@ -14,3 +15,16 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 @cache
 def client(service: str):
     return boto3.client(service, config=_CONFIG)
+
+
+class ProviderRefused(Exception):
+    """A service answered with an error: the request was certainly not carried out."""
+
+
+def certainly_not_done(exc: BaseException) -> bool:
+    """True when an AWS call certainly did not happen: the service answered with an error.
+
+    A timeout or a lost connection after the request was sent is not certain: the service
+    may have acted (e.g. accepted the SMS), so the caller must not simply try again.
+    """
+    return isinstance(exc, ClientError | ProviderRefused)

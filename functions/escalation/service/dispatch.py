@@ -13,20 +13,22 @@ its claim taken but not done does not act again: at most one contact per key.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ..aws import dynamo, legal_workflow, sms, work_queues
+from ..aws.clients import certainly_not_done
 from ..config import Settings
 from ..domain.ladder import Context, decide, next_check
 from ..domain.messages import MessageContext, render_sms
 from ..domain.model import CONTACTABLE, Account, Action, Contact, RecentContact, Stage, Status
 from ..domain.policy import DEFAULT_POLICY
-from ..domain.profiles import profile_for
 from ..domain.windows import as_utc, primary_zone, zones_for
-from .context import context_for
+from ..observability import count
+from .context import context_for, policy_version, profile_of
 
 
 @dataclass(frozen=True)
@@ -65,25 +67,18 @@ def contact_time(request: Request, settings: Settings) -> datetime:
 
 
 def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
-    account = dynamo.load(request.account_id)
-    if account is None:
-        return {"account_id": request.account_id, "outcome": "skipped", "reason": "unknown_account"}
-    if account.claims.get(request.key) == "done":
-        return {"account_id": request.account_id, "outcome": "duplicate", "key": request.key}
-    if account.claims.get(request.key) == "claimed":
-        return recover(account, request.key, request.run_id, settings, as_of=request.as_of)
-    now = contact_time(request, settings)
-    ctx = context_for(account, now)
-    still_wanted = any(d.key == request.key for d in decide(account, ctx) if d.action is not None)
-    if account.event_seq != request.event_seq or not still_wanted:
-        return {"account_id": request.account_id, "outcome": "skipped", "reason": "changed_since_assessment"}
+    # Claim first: the conditional write returns the account, so the usual path reads nothing else.
     allowed = CONTACTABLE if request.action is Action.SMS else {Status.ACTIVE}
     try:
-        dynamo.claim(request.account_id, request.key, request.event_seq, allowed)
+        account = dynamo.claim(request.account_id, request.key, request.event_seq, allowed)
     except dynamo.ClaimRefused:
-        # Another attempt holds the claim (or an event just landed): never act twice.
-        reason = "duplicate" if dynamo.claim_state(request.account_id, request.key) else "changed_since_assessment"
-        return {"account_id": request.account_id, "outcome": "skipped", "reason": reason}
+        return _refused(request, settings)
+    now = contact_time(request, settings)
+    ctx = context_for(account, now)
+    if not any(d.key == request.key for d in decide(account, ctx) if d.action is not None):
+        # Still the same account, but not now (e.g. a delayed retry reached the end of the window).
+        dynamo.release(request.account_id, request.key)
+        return {"account_id": request.account_id, "outcome": "skipped", "reason": "not_due_at_send_time"}
     act = _ACTS[request.action]
     try:
         to, text, provider_id, extra = act(account, request, now, settings)
@@ -92,12 +87,30 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
         dynamo.release(request.account_id, request.key)
         _close_sms_channel(account, ctx)
         return {"account_id": request.account_id, "outcome": "skipped", "reason": "opted_out_at_provider"}
-    except Exception:
-        # The provider refused or the call failed before acceptance: nothing was sent.
-        dynamo.release(request.account_id, request.key)
+    except Exception as exc:
+        if isinstance(exc, sms.SmsThrottled | sms.SmsFailed):
+            count(type(exc).__name__)  # SmsThrottled / SmsFailed: the alarms watch these
+        if certainly_not_done(exc):
+            # The provider answered with a refusal (throttled, invalid...): nothing was sent, a retry may send.
+            dynamo.release(request.account_id, request.key)
+        # Anything else (a timeout, a crash) may have happened after the provider accepted: the claim
+        # stays, and the retry or the next run records it as unconfirmed instead of sending again.
         raise
     # From here the side effect has happened: a failure leaves the claim for `recover`.
     return record_contact(account, request, now, to, text, provider_id, extra, settings)
+
+
+def _refused(request: Request, settings: Settings) -> dict[str, Any]:
+    """Why the claim was refused: done already, claimed by a crashed attempt, or the account changed."""
+    account = dynamo.load(request.account_id)
+    if account is None:
+        return {"account_id": request.account_id, "outcome": "skipped", "reason": "unknown_account"}
+    state = account.claims.get(request.key)
+    if state == "done":
+        return {"account_id": request.account_id, "outcome": "duplicate", "key": request.key}
+    if state == "claimed":
+        return recover(account, request.key, request.run_id, settings, as_of=request.as_of)
+    return {"account_id": request.account_id, "outcome": "skipped", "reason": "changed_since_assessment"}
 
 
 def _close_sms_channel(account: Account, ctx: Context) -> None:
@@ -149,13 +162,28 @@ def _send_sms(account: Account, request: Request, now: datetime, settings: Setti
     text = render_text(account, request.rule, now, settings)
     if sms.opted_out(account.phone):
         raise OptedOutAtProvider(account.account_id)
+    started = time.monotonic()
     message_id = sms.send_sms(account.phone, text, request.key)
+    pace(started, settings.sms_seconds_per_send)
     extra = [dynamo.AccountItem.confirmation_due.set(False)] if request.rule == "confirmation" else []
     return account.phone, text, message_id, extra
 
 
+def pace(started: float, seconds_per_send: float, sleep: Callable[[float], None] = time.sleep) -> float:
+    """Hold this sender until its share of the SMS rate allows the next send; returns the time waited.
+
+    With SmsSenders senders (reserved concurrency) each taking SmsSenders/SmsPerSecond seconds per
+    send, together they never exceed SmsPerSecond. Waiting happens after the provider accepted the
+    message, so it delays the next send, never this one.
+    """
+    wait = seconds_per_send - (time.monotonic() - started)
+    if wait > 0:
+        sleep(wait)
+    return max(wait, 0.0)
+
+
 def render_text(account: Account, rule: str, now: datetime, settings: Settings) -> str:
-    profile = profile_for(account.profile)
+    profile = profile_of(account)
     today = now.astimezone(primary_zone(zones_for(account.phone, account.timezone))).date()
     ctx = MessageContext(
         purpose=rule,
@@ -226,10 +254,11 @@ def record_contact(
     extra: list,
     settings: Settings,
     day: date | None = None,
+    decided_by: str | None = None,
 ) -> dict[str, Any]:
     """Write the audit record of a side effect that happened, and advance the ladder past it."""
     zone = primary_zone(zones_for(account.phone, account.timezone))
-    profile = profile_for(account.profile)
+    profile = profile_of(account)
     contact = Contact(
         account_id=account.account_id,
         action=request.action,
@@ -239,11 +268,12 @@ def record_contact(
         local_time=now.astimezone(zone),
         key=request.key,
         run_id=request.run_id,
-        policy_version=DEFAULT_POLICY.version,
+        policy_version=policy_version(),
         profile=profile.code,
         to=to,
         text=text,
         provider_id=provider_id,
+        decided_by=decided_by,
     )
     expires_at = int(years_after(now, profile.retention_years).timestamp())
     ctx = context_for(account, now)
@@ -254,7 +284,13 @@ def record_contact(
         confirmation_due=False if request.rule == "confirmation" else account.confirmation_due,
     )
     dynamo.record(contact, request.rule, expires_at, (account.event_seq, next_check(done, ctx, today)), extra + _prune(account, today))
-    return {"account_id": account.account_id, "outcome": "sent", "action": request.action.value, "key": request.key}
+    return {
+        "account_id": account.account_id,
+        "outcome": "sent",
+        "action": request.action.value,
+        "key": request.key,
+        "profile": profile.code,
+    }
 
 
 KEEP_DAYS = 8  # caps look back 7 days; older recent contacts and done claims are dropped

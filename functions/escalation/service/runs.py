@@ -7,16 +7,21 @@ parse the state's input and call one of these.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from ..aws import dynamo, manifests
 from ..config import Settings
+from ..domain.events import lift_expired_holds
 from ..domain.ladder import Context, decide, next_check, promise_expired
 from ..domain.model import Account, Status
-from ..domain.windows import as_utc
+from ..domain.windows import as_utc, window_opens
+from ..observability import count, count_by
 from .context import context_for
 from .dispatch import recover_stale_claims
+from .legal import tend_review
 
 
 def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
@@ -50,18 +55,17 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
         if stale and recover_stale_claims(account.with_changes(claims=stale), run_id, settings, as_of):
             reasons["recovered_crashed_dispatch"] += len(stale)
             account = dynamo.load(account.account_id) or account
-        if account.status is Status.PROMISE and promise_expired(account, ctx.today):
-            account = _break_promise(account, ctx)
-            if account is None:
-                reasons["changed_during_run"] += 1
-                continue
-            reasons["promise_broken"] += 1
+        try:
+            account = _apply_the_calendar(account, ctx, reasons)
+        except dynamo.ClaimRefused:
+            reasons["changed_during_run"] += 1  # an event landed meanwhile; it rescheduled the account
+            continue
         chosen = decide(account, ctx)
         actions = [d for d in chosen if d.action is not None]
         for skip in (d for d in chosen if d.action is None):
             reasons[skip.reason] += 1
         if not actions:
-            dynamo.reschedule(account.account_id, account.event_seq, next_check(account, ctx, ctx.today + timedelta(days=1)))
+            dynamo.reschedule(account.account_id, account.event_seq, next_check(account, ctx, _next_look(chosen, ctx)))
             decisions.append({"account_id": account.account_id, "action": "skip", "reasons": [d.reason for d in chosen]})
             continue
         decisions += [
@@ -74,9 +78,12 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
                 "event_seq": account.event_seq,
                 "run_id": run_id,
                 "as_of": as_of,
+                "profile": account.profile,  # for metrics only; no personal data in the state
             }
             for d in actions
         ]
+    count_by("Decisions", Counter((d["action"], d["profile"]) for d in decisions if d["action"] != "skip"), ("action", "profile"))
+    count_by("Skips", Counter((reason,) for reason in reasons.elements()), ("reason",))
     summary = {
         "batch": batch,
         "assessed": len(account_ids),
@@ -84,19 +91,55 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
         "skip_reasons": dict(reasons),
     }
     manifests.write_json(settings.manifest_bucket, f"runs/{run_id}/batches/{batch:05d}.json", summary)
-    return {"decisions": decisions}
+    return {"run_id": run_id, "batch": batch, "decisions": decisions}
 
 
-def _break_promise(account: Account, ctx: Context) -> Account | None:
-    """The promised date plus one day has passed unpaid: the ladder resumes where it stood."""
-    resumed = account.with_changes(
-        status=Status.ACTIVE, promised_date=None, promised_amount=None, broken_promises=account.broken_promises + 1
-    )
-    try:
-        dynamo.save_event_fields(resumed, account.event_seq, ctx.now)
-    except dynamo.ClaimRefused:
-        return None
-    return resumed.with_changes(event_seq=account.event_seq + 1)
+def record_outcomes(run_id: str, batch: int, outcomes: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
+    """What each dispatch of a batch did; failed ones (caught per account) are listed by account and error.
+
+    A failed account stays due, so the next run retries it; the run report lists it meanwhile.
+    """
+    counts = Counter(str(o.get("outcome", "unknown")) for o in outcomes if isinstance(o, dict))
+    failed = [
+        {"account_id": o.get("account_id"), "error": (o.get("error") or {}).get("Error", "unknown")}
+        for o in outcomes
+        if isinstance(o, dict) and o.get("outcome") == "failed"
+    ]
+    count_by("DispatchOutcomes", Counter((outcome,) for outcome in counts.elements()), ("outcome",))
+    done = (o for o in outcomes if isinstance(o, dict) and o.get("outcome") in ("sent", "recovered"))
+    count_by("Contacts", Counter((str(o.get("action")), str(o.get("profile"))) for o in done), ("action", "profile"))
+    part = {"batch": batch, "outcomes": dict(counts), "failed": failed}
+    manifests.write_json(settings.manifest_bucket, f"runs/{run_id}/outcomes/{batch:05d}.json", part)
+    return {"batch": batch, "outcomes": dict(counts), "failed": len(failed)}
+
+
+def _next_look(chosen: list, ctx: Context) -> date:
+    """Tomorrow, or today when the run came before the borrower's window opened (e.g. an event late last night)."""
+    early = any(d.reason == "outside_window" for d in chosen) and ctx.now < window_opens(ctx.today, ctx.zones, ctx.profile)
+    return ctx.today if early else ctx.today + timedelta(days=1)
+
+
+def _apply_the_calendar(account: Account, ctx: Context, reasons: Counter[str]) -> Account:
+    """What the passing of days does before deciding: promises break, dated holds end, reviews wait or expire."""
+    if account.status is Status.PROMISE and promise_expired(account, ctx.today):
+        # The promised date plus one day has passed unpaid: the ladder resumes where it stood.
+        broken = account.with_changes(
+            status=Status.ACTIVE, promised_date=None, promised_amount=None, broken_promises=account.broken_promises + 1
+        )
+        account = _save(account, broken, ctx)
+        reasons["promise_broken"] += 1
+    if (ended := lift_expired_holds(account, ctx.today)) is not None:
+        account = _save(account, ended.account, ctx)
+        reasons["hold_ended"] += 1
+    account, review = tend_review(account, ctx.now)
+    if review:
+        reasons[review] += 1
+    return account
+
+
+def _save(before: Account, after: Account, ctx: Context) -> Account:
+    dynamo.save_event_fields(after, before.event_seq, ctx.now)
+    return after.with_changes(event_seq=before.event_seq + 1)
 
 
 def summarize(run_id: str, as_of: str, due: int, settings: Settings) -> dict[str, Any]:
@@ -108,6 +151,24 @@ def summarize(run_id: str, as_of: str, due: int, settings: Settings) -> dict[str
         assessed += part["assessed"]
         actions.update(part["actions"])
         reasons.update(part["skip_reasons"])
-    report = {"run_id": run_id, "as_of": as_of, "due": due, "assessed": assessed, "actions": dict(actions), "skip_reasons": dict(reasons)}
+    outcomes: Counter[str] = Counter()
+    failed: list[dict[str, Any]] = []
+    for part in manifests.read_all(settings.manifest_bucket, f"runs/{run_id}/outcomes/"):
+        outcomes.update(part["outcomes"])
+        failed += part["failed"]
+    report = {
+        "run_id": run_id,
+        "as_of": as_of,
+        "due": due,
+        "assessed": assessed,
+        "actions": dict(actions),
+        "outcomes": dict(outcomes),  # sent, skipped (re-checked at send time), duplicate, recovered, failed
+        "failed": failed,  # accounts whose dispatch failed after retries: still due, retried by the next run
+        "skip_reasons": dict(reasons),
+    }
     manifests.write_json(settings.manifest_bucket, f"runs/{run_id}/report.json", report)
+    count("AccountsDue", due)
+    count("FailedAccounts", len(failed))
+    if settings.clock == "wall":  # a simulation's clock is the scheduled instant: no duration to speak of
+        count("RunDurationSeconds", (datetime.now(UTC) - as_utc(as_of)).total_seconds(), MetricUnit.Seconds)
     return report

@@ -1,0 +1,60 @@
+"""Tracing and metrics for every function: Powertools Tracer (X-Ray) and Metrics (CloudWatch EMF).
+
+`observed(logger)` wraps a handler with the logger's Lambda context, an X-Ray segment and a
+metrics flush. Metrics are emitted per batch or per run, not per contact, so a day of a
+million accounts writes a few thousand EMF lines, not millions. Names and dimensions
+(namespace ``CollectionsEscalation``; the dashboard and alarms in infra/ read them):
+
+| metric | dimensions | emitted by |
+|---|---|---|
+| Decisions | action, profile | AssessAccounts (per batch) |
+| Skips | reason | AssessAccounts (per batch) |
+| Contacts | action, profile | RecordOutcomes (sent or recovered, per batch) |
+| DispatchOutcomes | outcome | RecordOutcomes (sent, skipped, duplicate, recovered, failed) |
+| SmsThrottled, SmsFailed | - | SendSms (provider refusals) |
+| AccountsDue, FailedAccounts, RunDurationSeconds | - | SummarizeRun (per run) |
+| EventsApplied, EventsRejected | - | IngestEvents (per message) |
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+NAMESPACE = "CollectionsEscalation"
+metrics = Metrics(namespace=NAMESPACE)
+tracer = Tracer()
+# Handlers with nothing to count (most invocations of some) flush nothing; that is expected.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
+def observed(logger: Logger) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a Lambda handler: logger context, X-Ray segment, metrics flushed at the end."""
+
+    def wrap(handler: Callable[..., Any]) -> Callable[..., Any]:
+        return logger.inject_lambda_context(tracer.capture_lambda_handler(metrics.log_metrics(handler)))
+
+    return wrap
+
+
+def count(name: str, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
+    """A metric without dimensions, flushed with the handler's other metrics."""
+    if value:
+        metrics.add_metric(name=name, unit=unit, value=value)
+
+
+def count_by(name: str, counts: Counter[tuple[str, ...]], dimensions: tuple[str, ...]) -> None:
+    """One EMF line per dimension combination (Powertools flushes one dimension set per line)."""
+    for values, value in sorted(counts.items()):
+        if not value:
+            continue
+        line = EphemeralMetrics(namespace=NAMESPACE)  # its own dimension set; honours POWERTOOLS_METRICS_DISABLED
+        for dimension, dimension_value in zip(dimensions, values, strict=True):
+            line.add_dimension(name=dimension, value=str(dimension_value))
+        line.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        line.flush_metrics()

@@ -1,0 +1,15 @@
+"""Record what happened to each decision of one batch (sent, skipped, duplicate, recovered, failed)."""
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from escalation.config import SETTINGS
+from escalation.logs import make_logger
+from escalation.observability import observed
+from escalation.service.runs import record_outcomes
+
+logger = make_logger()
+
+
+@observed(logger)
+def handler(event: dict, context: LambdaContext) -> dict:
+    return record_outcomes(event["run_id"], int(event["batch"]), list(event.get("outcomes") or []), SETTINGS)

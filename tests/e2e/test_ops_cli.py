@@ -1,0 +1,92 @@
+"""The ops CLI against the local harness: pause/resume an account, a date's run reports, redrive a run.
+
+The CLI stamps its events with the real clock, so the simulated days lie ahead of it (2027).
+"""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+
+def account(account_id: str, n: int) -> dict:
+    return {
+        "account_id": account_id,
+        "phone": f"+86138004380{n:02d}",
+        "timezone": "Asia/Shanghai",
+        "profile": "CN",
+        "balance": "900.00",
+        "currency": "CNY",
+        "due_date": "2027-03-02",
+    }
+
+
+@pytest.fixture(scope="module")
+def harness():
+    import boto3
+
+    from ops.commands import Ops
+    from sim.scenario import Replay, validate
+    from sim.stack import REGION, LocalStack
+
+    raw = {"name": "ops", "start_date": "2027-03-01", "days": 3, "profile": "CN", "accounts": [account("KEEP", 1), account("PAUSE", 2)]}
+    with LocalStack() as stack:
+        replay = Replay(validate(raw, "ops"), stack)
+        replay.run()
+        yield stack, replay, Ops(dict(stack.refs), boto3.Session(region_name=REGION))
+
+
+def cli(ops, *argv: str) -> int:
+    from ops.cli import main
+
+    return main(["--stack", "local", *argv], ops=ops)
+
+
+def contacts_of(account_id: str) -> list:
+    from escalation.aws import dynamo
+
+    return dynamo.contacts_of(account_id)
+
+
+def test_runs_report_lists_the_dates_runs_with_what_they_did(harness, capsys):
+    _, _, ops = harness
+    assert cli(ops, "runs", "report", "2027-03-03") == 0
+    text = capsys.readouterr().out
+    assert "AsiaRun-20270303T0200" in text and "SUCCEEDED" in text and "sms 2" in text
+    rows = ops.runs_on("2027-03-03")
+    assert len(rows) == 5 and all(r["report"] is not None for r in rows)  # five schedules a day
+    assert cli(ops, "runs", "report", "03/03/2026") == 2
+    assert capsys.readouterr().err.startswith("error: date: expected YYYY-MM-DD")
+
+
+def test_a_paused_account_gets_nothing_until_resumed(harness, capsys):
+    stack, replay, ops = harness
+    assert cli(ops, "account", "pause", "PAUSE", "--by", "ops.alice") == 0
+    stack.poll_queues()
+    assert ops.account("PAUSE")["holds"] == {"paused": ""} and ops.account("PAUSE")["status"] == "hold"
+    before = len(contacts_of("PAUSE"))
+    replay._run(datetime(2027, 3, 9, 2, tzinfo=UTC), "AsiaRun")  # D+7: follow-ups are due
+    assert len(contacts_of("PAUSE")) == before
+    assert len(contacts_of("KEEP")) > 3  # the other account was contacted in the same run
+
+    assert cli(ops, "account", "resume", "PAUSE", "--by", "ops.alice") == 0
+    stack.poll_queues()
+    assert ops.account("PAUSE")["status"] == "active"
+    replay._run(datetime(2027, 3, 9, 8, tzinfo=UTC), "EuropeRun")  # 16:00 in Shanghai, same local day
+    assert len(contacts_of("PAUSE")) > before
+    assert cli(ops, "account", "resume", "PAUSE", "--by", "ops.alice") == 2  # not paused any more
+    assert "not paused" in capsys.readouterr().err
+
+
+def test_redriving_a_run_repeats_nothing(harness, capsys):
+    stack, _, ops = harness
+    everything = {a: sorted(c.key for c in contacts_of(a)) for a in ("KEEP", "PAUSE")}
+    assert cli(ops, "--json", "runs", "redrive", "AsiaRun-20270303T0200") == 0
+    redo = json.loads(capsys.readouterr().out)
+    assert redo["redriven"] and redo["how"] in ("redrive", "new run")  # moto has no RedriveExecution: a new run of the date
+    if redo.get("execution"):
+        arn = stack.arn("DailyRunStateMachine").replace(":stateMachine:", ":execution:") + f":{redo['execution']}"
+        assert stack.wait_for(arn)["status"] == "SUCCEEDED"
+    assert {a: sorted(c.key for c in contacts_of(a)) for a in ("KEEP", "PAUSE")} == everything
+    assert cli(ops, "runs", "redrive", "NoSuchRun") == 2
+    assert "no such execution" in capsys.readouterr().err

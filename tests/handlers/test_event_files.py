@@ -1,0 +1,247 @@
+"""Every function in template.yaml has a `sam local invoke` event file, events/<LogicalId>.json, and each works.
+
+Each file is the exact payload the function receives in AWS (the state machines' Task parameters, or an SQS
+batch for the ingest function). Here each is run in-process on the template's stack on moto, after setting up
+the state it presumes (account A-1 enrolled, its calls unanswered, a legal review waiting, ...), and the result
+is checked, so a change to a handler's input breaks this test instead of leaving a stale file behind.
+
+The escalation.aws / escalation.service modules bind table names from the environment when first imported,
+so they are imported only once the local stack has set that environment.
+"""
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+
+from sim.stack import ACCOUNT, REGION, LocalStack
+from sim.template import ROOT, load_template, resources_of_type
+
+EVENTS = ROOT / "events"
+FUNCTIONS = sorted(resources_of_type(load_template(), "AWS::Serverless::Function"))
+# The account the event files name: the documentation number of ../shared/SCENARIOS.md, due 2026-03-01 in Shanghai.
+A1 = {
+    "account_id": "A-1",
+    "phone": "+8613800138000",
+    "timezone": "Asia/Shanghai",
+    "locale": "zh-CN",
+    "profile": "CN",
+    "balance": "18800.00",
+    "fees": "320.00",
+    "currency": "CNY",
+    "due_date": "2026-03-01",
+    "product": "credit-line",
+}
+ENROLLED_AT = datetime(2026, 2, 20, tzinfo=UTC)
+
+
+def event_file(logical: str) -> dict:
+    return json.loads((EVENTS / f"{logical}.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------- state the files presume
+def enroll_a1() -> None:
+    from escalation.service.ingest import account_from, enroll
+
+    assert enroll(account_from(A1, "CN"), ENROLLED_AT)
+
+
+def ingest(event: dict, at: str) -> str:
+    from escalation.service.ingest import ingest
+
+    return ingest({"account_id": "A-1", **event}, datetime.fromisoformat(at))
+
+
+def unanswered_calls() -> None:
+    """Three unanswered calls after D+3: A-1 is unreachable, the D+30 field visit is due (event_seq 3)."""
+    enroll_a1()
+    for at in ("2026-03-04T07:00:00+00:00", "2026-03-09T07:00:00+00:00", "2026-03-12T07:00:00+00:00"):
+        ingest({"type": "call_outcome", "outcome": "no_answer"}, at)
+
+
+def visited() -> None:
+    """... and the field visit found nobody: the D+60 legal review is due (event_seq 4)."""
+    unanswered_calls()
+    ingest({"type": "visit_outcome", "outcome": "not_home"}, "2026-04-02T07:00:00+00:00")
+
+
+def waiting_review(stack: LocalStack) -> str:
+    """A legal review requested through its event file; its execution runs until AwaitLegalDecision parks the token."""
+    from escalation.aws import dynamo
+
+    visited()
+    as_assessed(stack, event_file("RequestLegalReviewFunction"))
+    assert stack.call_handler("RequestLegalReviewFunction", event_file("RequestLegalReviewFunction"))["outcome"] == "sent"
+    deadline = time.monotonic() + 30
+    while dynamo.legal_token("A-1") is None:
+        assert time.monotonic() < deadline, "the legal review never waited for a decision"
+        time.sleep(0.01)
+    return dynamo.legal_token("A-1")
+
+
+def as_assessed(stack: LocalStack, event: dict) -> None:
+    """A dispatch file is, verbatim, a decision the assessment makes for A-1 in the state the test set up."""
+    batch = {"run_id": event["run_id"], "as_of": event["as_of"], "batch": 0, "account_ids": ["A-1"]}
+    assert event in stack.call_handler("AssessAccountsFunction", batch)["decisions"]
+
+
+def stop_reviews(stack: LocalStack) -> None:
+    sfn = stack.sfn
+    for execution in sfn.list_executions(stateMachineArn=stack.arn("LegalReviewStateMachine"), statusFilter="RUNNING")["executions"]:
+        sfn.stop_execution(executionArn=execution["executionArn"])
+
+
+def reviewer_notifications(stack: LocalStack) -> list:
+    from moto.sns.models import sns_backends
+
+    return sns_backends[ACCOUNT][REGION].topics[stack.refs["ReviewerTopic"]].sent_notifications
+
+
+# ---------------------------------------------------------------------- what each file must do
+def plan_run(stack: LocalStack, event: dict) -> None:
+    enroll_a1()
+    result = stack.call_handler("PlanRunFunction", event)
+    assert (result["due"], result["batches"], result["run_id"]) == (1, 1, event["run_id"])
+    manifest = boto3.client("s3").get_object(Bucket=result["bucket"], Key=result["manifest_key"])["Body"].read()
+    assert [item["account_ids"] for item in json.loads(manifest)] == [["A-1"]]
+
+
+def assess_accounts(stack: LocalStack, event: dict) -> None:
+    enroll_a1()
+    decisions = stack.call_handler("AssessAccountsFunction", event)["decisions"]
+    assert {(d["action"], d["rule"]) for d in decisions} == {("sms", "reminder"), ("call", "early_call")}
+    # The dispatch files are these decisions, verbatim.
+    assert event_file("SendSmsFunction") in decisions
+    assert event_file("QueueCallFunction") in decisions
+
+
+def send_sms(stack: LocalStack, event: dict) -> None:
+    from escalation.aws import dynamo
+
+    enroll_a1()
+    as_assessed(stack, event)
+    assert stack.call_handler("SendSmsFunction", event)["outcome"] == "sent"
+    [(phone, text)] = stack.sms_sent()
+    assert phone == A1["phone"]
+    assert "19,120.00" in text
+    assert [(c.action.value, c.purpose) for c in dynamo.contacts_of("A-1")] == [("sms", "reminder")]
+
+
+def queue_call(stack: LocalStack, event: dict) -> None:
+    enroll_a1()
+    as_assessed(stack, event)
+    assert stack.call_handler("QueueCallFunction", event)["outcome"] == "sent"
+    [message] = stack.queue_messages("CallQueue")
+    assert (message["account_id"], message["purpose"], message["phone"]) == ("A-1", "early_call", A1["phone"])
+
+
+def queue_visit(stack: LocalStack, event: dict) -> None:
+    unanswered_calls()
+    as_assessed(stack, event)
+    assert stack.call_handler("QueueVisitFunction", event)["outcome"] == "sent"
+    [message] = stack.queue_messages("VisitQueue")
+    assert (message["account_id"], message["purpose"], message["kind"]) == ("A-1", "field_visit", "visit")
+
+
+def request_legal_review(stack: LocalStack, event: dict) -> None:
+    from escalation.aws import dynamo
+
+    token = waiting_review(stack)  # invokes RequestLegalReviewFunction with `event`
+    assert token
+    assert dynamo.load("A-1").legal_state.value == "pending"
+    assert [c.action.value for c in dynamo.contacts_of("A-1")] == ["legal_review"]
+    assert len(reviewer_notifications(stack)) == 1
+    stop_reviews(stack)
+
+
+def record_outcomes(stack: LocalStack, event: dict) -> None:
+    result = stack.call_handler("RecordOutcomesFunction", event)
+    assert (result["outcomes"], result["failed"]) == ({"sent": 1, "failed": 1}, 1)
+    key = f"runs/{event['run_id']}/outcomes/{event['batch']:05d}.json"
+    part = json.loads(boto3.client("s3").get_object(Bucket=stack.refs["ManifestBucket"], Key=key)["Body"].read())
+    assert part["failed"] == [{"account_id": "A-1", "error": "Lambda.TooManyRequestsException"}]
+
+
+def summarize_run(stack: LocalStack, event: dict) -> None:
+    enroll_a1()
+    stack.call_handler("AssessAccountsFunction", event_file("AssessAccountsFunction"))  # the run's one batch summary
+    report = stack.call_handler("SummarizeRunFunction", event)
+    assert (report["due"], report["assessed"], report["actions"]) == (1, 1, {"sms": 1, "call": 1})
+
+
+def await_legal_decision(stack: LocalStack, event: dict) -> None:
+    from escalation.aws import dynamo
+
+    enroll_a1()
+    assert stack.call_handler("AwaitLegalDecisionFunction", event) == {"waiting": True}
+    assert dynamo.legal_token("A-1") == event["task_token"]
+    [notification] = reviewer_notifications(stack)
+    assert "A-1" in json.dumps(notification, default=str)
+
+
+def refer_to_legal(stack: LocalStack, event: dict) -> None:
+    from escalation.aws import dynamo
+
+    waiting_review(stack)
+    assert stack.call_handler("ReferToLegalFunction", event)["outcome"] == "sent"
+    [message] = stack.queue_messages("LegalReferralQueue")
+    assert (message["account_id"], message["approved_by"]) == ("A-1", event["decision"]["reviewer"])
+    assert dynamo.load("A-1").legal_state.value == "approved"
+    assert sorted(c.action.value for c in dynamo.contacts_of("A-1")) == ["legal_referral", "legal_review"]
+    stop_reviews(stack)
+
+
+def return_to_ladder(stack: LocalStack, event: dict) -> None:
+    from escalation.aws import dynamo
+
+    waiting_review(stack)
+    result = stack.call_handler("ReturnToLadderFunction", event)
+    assert (result["outcome"], result["reason"]) == ("returned_to_ladder", "rejected")
+    assert dynamo.load("A-1").legal_state.value == "rejected"
+    assert dynamo.legal_token("A-1") is None
+    stop_reviews(stack)
+
+
+def ingest_events(stack: LocalStack, event: dict) -> None:
+    from escalation.aws import dynamo
+
+    enroll_a1()
+    assert stack.call_handler("IngestEventsFunction", event) == {"batchItemFailures": []}
+    assert stack.queue_messages("RejectedEventsQueue") == []
+    account = dynamo.load("A-1")
+    assert (account.status.value, account.balance + account.fees) == ("paid", 0)
+
+
+CHECKS: dict[str, Callable[[LocalStack, dict], None]] = {
+    "PlanRunFunction": plan_run,
+    "AssessAccountsFunction": assess_accounts,
+    "SendSmsFunction": send_sms,
+    "QueueCallFunction": queue_call,
+    "QueueVisitFunction": queue_visit,
+    "RequestLegalReviewFunction": request_legal_review,
+    "RecordOutcomesFunction": record_outcomes,
+    "SummarizeRunFunction": summarize_run,
+    "AwaitLegalDecisionFunction": await_legal_decision,
+    "ReferToLegalFunction": refer_to_legal,
+    "ReturnToLadderFunction": return_to_ladder,
+    "IngestEventsFunction": ingest_events,
+}
+
+
+def test_every_function_has_a_check_and_no_event_file_is_orphaned():
+    assert sorted(CHECKS) == FUNCTIONS
+    assert sorted(p.stem for p in EVENTS.glob("*.json")) == FUNCTIONS
+
+
+@pytest.mark.parametrize("logical", FUNCTIONS)
+def test_event_file_runs_on_the_local_stack(logical: str):
+    path: Path = EVENTS / f"{logical}.json"
+    assert path.is_file(), f"missing {path.relative_to(ROOT)} (sam local invoke {logical} -e {path.relative_to(ROOT)})"
+    event = event_file(logical)
+    with LocalStack() as stack:
+        CHECKS[logical](stack, event)
+        assert stack.handler_errors == []
