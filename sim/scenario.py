@@ -27,6 +27,7 @@ from .stack import LocalStack
 from .template import resources_of_type
 
 PROFILES = ("CN", "US", "EU")
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")  # as escalation.contract.E164
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "payment": ("amount",),
     "balance_update": ("balance", "fees"),
@@ -78,6 +79,8 @@ def load_scenario(path: Path) -> Scenario:
         raise ScenarioError(f"{where}: file not found") from None
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except ValueError as exc:  # e.g. an integer literal longer than Python will read
+        raise ScenarioError(f"{where}: not readable JSON ({str(exc)[:80]})") from None
     if not isinstance(raw, dict):
         raise ScenarioError(f"{where}: top level must be an object")
     return validate(raw, where)
@@ -108,7 +111,7 @@ def validate(raw: dict[str, Any], where: str) -> Scenario:
         if not isinstance(event, dict):
             raise fail(item, "must be an object")
         kind = event.get("type")
-        if kind not in EVENT_FIELDS:
+        if not isinstance(kind, str) or kind not in EVENT_FIELDS:
             raise fail(f"{item}.type", f"unknown event type {kind!r}")
         _instant(event.get("at"), lambda m, item=item: fail(f"{item}.at", m))
         for name in EVENT_FIELDS[kind]:
@@ -128,8 +131,9 @@ def validate(raw: dict[str, Any], where: str) -> Scenario:
             account = _account(event["account"], f"{item}.account", fail)
             known[account["account_id"]] += 1
             event = {**event, "account_id": account["account_id"], "account": account}
-        elif event.get("account_id") not in known:
-            raise fail(f"{item}.account_id", f"unknown account {event.get('account_id')!r}")
+        elif not isinstance(event.get("account_id"), str) or event["account_id"] not in known:
+            raise fail(f"{item}.account_id", f"unknown account {_shown(event.get('account_id'))}")
+        _as_the_contract_reads_it(event, item, profile, fail)
         events.append(event)
     duplicated = sorted(a for a, n in known.items() if n > 1)
     if duplicated:
@@ -146,6 +150,17 @@ def validate(raw: dict[str, Any], where: str) -> Scenario:
     return Scenario(str(raw.get("name", where)), start, days, profile, accounts, events, faults)
 
 
+def _as_the_contract_reads_it(event: dict[str, Any], item: str, profile: str, fail: Callable[[str, str], ScenarioError]) -> None:
+    """Refuse now what the bus's contract would refuse during the run (a zero payment, a promise in the past...)."""
+    from escalation.contract import ContractError, parse_event
+
+    try:
+        parse_event(bus_detail(event, _instant(event["at"], lambda m: fail(f"{item}.at", m)), "validation", profile))
+    except ContractError as exc:
+        field, _, reason = str(exc).partition(": ")
+        raise fail(f"{item}.{'at' if field == 'occurred_at' else field}", reason) from None
+
+
 def _account(raw: Any, item: str, fail: Callable[[str, str], ScenarioError]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise fail(item, "must be an object")
@@ -156,7 +171,7 @@ def _account(raw: Any, item: str, fail: Callable[[str, str], ScenarioError]) -> 
         raise fail(f"{item}.account_id", "must be 1-64 letters, digits or . _ : -")
     try:
         number = phonenumbers.parse(str(raw["phone"]))
-        valid = phonenumbers.is_possible_number(number) and str(raw["phone"]).startswith("+")
+        valid = phonenumbers.is_possible_number(number) and bool(E164.fullmatch(str(raw["phone"])))
     except phonenumbers.NumberParseException:
         valid = False
     if not valid:
@@ -181,9 +196,11 @@ def _account(raw: Any, item: str, fail: Callable[[str, str], ScenarioError]) -> 
             require_common_daytime(str(raw["phone"]), None, profile_for(raw.get("profile") or "CN"))
         except ValueError as exc:
             raise fail(f"{item}.timezone", str(exc)) from None
-    for contact in raw.get("emergency_contacts", []):
-        if not str(contact).startswith("+"):
-            raise fail(f"{item}.emergency_contacts", "numbers must be E.164")
+    contacts = raw.get("emergency_contacts", [])
+    if not isinstance(contacts, list) or not all(isinstance(c, str) and E164.fullmatch(c) for c in contacts):
+        raise fail(f"{item}.emergency_contacts", "must be a list of E.164 numbers like +8613900139000")
+    if not isinstance(raw.get("sms_consent", True), bool):
+        raise fail(f"{item}.sms_consent", "must be true or false")
     return dict(raw)
 
 
@@ -205,11 +222,21 @@ def _instant(value: Any, fail: Callable[[str], ScenarioError]) -> datetime:
 def _amount(value: Any, fail: Callable[[str], ScenarioError]) -> Decimal:
     try:
         amount = Decimal(str(value))
-    except InvalidOperation:
-        raise fail(f"expected a decimal amount, got {value!r}") from None
+    except (InvalidOperation, ValueError):  # ValueError: an int too long to print
+        raise fail(f"expected a decimal amount, got {_shown(value)}") from None
     if not amount.is_finite() or amount < 0:
         raise fail(f"must be a non-negative amount, got {value!r}")
     return amount
+
+
+def _shown(value: Any) -> str:
+    """A bad value, quoted for a one-line message (and cut short)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        text = f"a {type(value).__name__} too long to print"
+    text = re.sub(r"[^\x20-\x7e\u00a0-\uffff]", "?", text)
+    return text if len(text) <= 60 else text[:60] + "..."
 
 
 def _raise() -> Any:

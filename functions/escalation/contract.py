@@ -64,7 +64,9 @@ Name = _valid(re.compile(r"\S.{0,63}").fullmatch, "1-64 characters")
 Currency = _valid(re.compile(r"[A-Z]{3}").fullmatch, "an ISO 4217 code like CNY")
 Locale = _valid(re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}").fullmatch, "a BCP 47 locale like zh-CN")
 Zone = _valid(lambda v: re.fullmatch(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+){0,2}", v) and ZoneInfo(v), "an IANA time zone like Asia/Shanghai")
-Phone = _valid(lambda v: v[:1] == "+" and len(v) <= 32 and phonenumbers.is_possible_number(phonenumbers.parse(v)), "an E.164 number")
+# Strictly E.164 (no spaces, dashes or other digits): the number is stored and compared as written.
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+Phone = _valid(lambda v: E164.fullmatch(v) and phonenumbers.is_possible_number(phonenumbers.parse(v)), "an E.164 number")
 _CENTS = AfterValidator(lambda v: abs(v).quantize(Decimal("0.01")))  # exact (<= 2 places, < 10^12): "100.00", not "1E+2" or "-0"
 Money = Annotated[Decimal, Field(ge=0, lt=10**12, decimal_places=2), _CENTS]
 PositiveMoney = Annotated[Decimal, Field(gt=0, lt=10**12, decimal_places=2), _CENTS]
@@ -227,7 +229,13 @@ def _contract_error(exc: ValidationError) -> ContractError:
         loc = loc[1:]
     words = re.sub(r"^(Value error, |(Decimal input|Input|String) should )", lambda m: "must " if m[2] else "", first["msg"])
     reason = _REASONS[kind].format(**first.get("ctx", {})) if kind in _REASONS else words
-    return ContractError(f"{'.'.join(map(str, loc)) or 'detail'}: {reason}")
+    return ContractError(f"{'.'.join(_printable(str(part)) for part in loc) or 'detail'}: {reason}")
+
+
+def _printable(segment: str) -> str:
+    """A field name as the sender wrote it, but on one line and short (it lands in logs and queues)."""
+    shown = re.sub(r"[^\x20-\x7e]", "?", segment)
+    return shown if len(shown) <= 40 else shown[:40] + "..."
 
 
 def parse_event(detail: dict[str, Any]) -> BorrowerEvent:

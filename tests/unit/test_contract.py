@@ -20,6 +20,7 @@ from escalation.contract import (
     NewAccount,
     NewAccountEvent,
     PaymentEvent,
+    _printable,
     envelope_example,
     parse_event,
     to_domain,
@@ -328,7 +329,8 @@ def check_outcome(detail) -> None:
         message = str(exc)
         assert re.match(r"^.+: \S", message, re.DOTALL), message
         names = [*detail, *FIELDS, "detail"] if isinstance(detail, dict) else ["detail"]
-        assert any(message.startswith(str(name)) for name in names if str(name)), message
+        shown = [_printable(str(name)) for name in names if str(name)]  # how the contract prints a field name
+        assert any(message.startswith(name) for name in shown), message
         return
     assert isinstance(event, BaseModel) and event.type in EVENT_TYPES
     domain = to_domain(event)
