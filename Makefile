@@ -8,8 +8,15 @@ RUN := PYTHONPATH=functions:. $(PY)
 # `sam build` needs the Lambda runtime's Python (3.13) on PATH; pyenv provides it here.
 PY313 := $(shell pyenv versions --bare 2>/dev/null | grep -m1 '^3\.13')
 SAM_ENV := SAM_CLI_TELEMETRY=0 $(if $(PY313),PYENV_VERSION=$(PY313))
+# Checkov (security scanner, README: Security) pins its own dependencies too: its own virtual environment.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
+# --skip-download: no calls to the vendor's platform (guideline links, severities); every check runs locally.
+CHECKOV_ARGS := --framework cloudformation --quiet --compact --skip-download
+TRANSFORMED := .aws-sam/transformed/template.json
 
-.PHONY: demo test scenario lint validate build clean
+.PHONY: demo test scenario lint validate scan build clean
 
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +29,11 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install -q --disable-pip-version-check aws-sam-cli==1.170.0
 	touch $@
 
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $@
+
 demo: $(VENV)/.installed
 	$(RUN) -m sim.demo --out out/demo
 
@@ -29,13 +41,32 @@ scenario: $(VENV)/.installed
 	@test -n "$(SCENARIO)" -a -n "$(OUT)" || { echo "usage: make scenario SCENARIO=file.json OUT=dir" >&2; exit 2; }
 	@$(RUN) -m sim.scenario "$(SCENARIO)" "$(OUT)"
 
-lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check functions sim tests
-	$(VENV)/bin/ruff format --check functions sim tests
+# `make bench OUT=dir [QUICK=1]`: throughput, AWS calls per contact and cost (sim/bench.py) -> dir/bench.json and a table.
+# QUICK=1 skips the 10,000-account run.
+.PHONY: bench
+bench: $(VENV)/.installed
+	@test -n "$(OUT)" || { echo "usage: make bench OUT=dir [QUICK=1]" >&2; exit 2; }
+	$(RUN) -m sim.bench --out "$(OUT)" $(if $(QUICK),--quick)
 
-validate: $(VENV)/.installed $(SAM_VENV)/.installed
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check functions sim ops tests
+	$(VENV)/bin/ruff format --check functions sim ops tests
+	PYTHONPATH=functions $(PY) -m escalation.lint_messages
+
+# Checkov on template.yaml as written, then on its SAM transform (tools/sam_transform.py), which adds the
+# resources SAM generates: each function's and state machine's IAM role, the functions, schedules and state
+# machines. Zero failed checks; each suppression sits in its resource's Metadata with the reason.
+scan: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(VENV)/bin/ruff check tools
+	$(VENV)/bin/ruff format --check tools
+	$(CHECKOV) -f template.yaml $(CHECKOV_ARGS)
+	AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/python tools/sam_transform.py template.yaml $(TRANSFORMED)
+	$(CHECKOV) -f $(TRANSFORMED) $(CHECKOV_ARGS)
+
+validate: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(SAM_ENV) $(SAM) validate --lint --region us-east-1
 	$(VENV)/bin/cfn-lint template.yaml
+	@$(MAKE) --no-print-directory scan
 	$(SAM_ENV) $(SAM) build --cached --parallel > .aws-sam-build.log 2>&1 || { cat .aws-sam-build.log; exit 1; }
 	@echo "sam build: ok"
 
@@ -46,4 +77,4 @@ build: $(SAM_VENV)/.installed
 	$(SAM_ENV) $(SAM) build
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .aws-sam-build.log out .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .aws-sam-build.log out .pytest_cache .ruff_cache

@@ -1,0 +1,189 @@
+"""Every AWS call the functions make is one their role allows (template.yaml, read by sim/iam.py).
+
+moto enforces no IAM, so this records what each handler really calls while a short scenario runs
+through the local stack — every function, including the legal path (approve, reject, a review
+withdrawn by a payment, a heartbeat), enrolment, a rejected event and a crash recovered — and
+maps each call to its IAM action and resource. tests/unit/test_security_template.py pins the
+grants to a table traced from the code; this test checks that table against the code's behaviour
+(a new call, a new S3 key layout or a new table access fails here before it fails in AWS).
+"""
+
+import fnmatch
+import json
+import threading
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+
+from sim import iam
+from sim.stack import LocalStack
+from sim.template import load_template, resources_of_type
+
+LATE_DUE, FIELD_DUE = "2026-01-02", "2026-02-01"  # D+58 and D+28 on 2026-03-01: legal review and field visit are near
+REFUSE_TWICE = [("2026-03-01T00:30:00Z", "refused"), ("2026-03-01T00:40:00Z", "refused")]
+
+
+def account(account_id: str, n: int, due: str, balance: str = "8000.00") -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "phone": f"+86138001381{n:02d}",
+        "timezone": "Asia/Shanghai",
+        "locale": "zh-CN",
+        "profile": "CN",
+        "balance": balance,
+        "currency": "CNY",
+        "due_date": due,
+    }
+
+
+def to_legal_review(account_id: str) -> list[dict[str, Any]]:
+    """Two refusals and an attempted visit before the first run: the review opens at D+60 (2026-03-03)."""
+    refusals = [{"at": at, "type": "call_outcome", "account_id": account_id, "outcome": o} for at, o in REFUSE_TWICE]
+    return [*refusals, {"at": "2026-03-01T06:00:00Z", "type": "visit_outcome", "account_id": account_id, "outcome": "not_home"}]
+
+
+SCENARIO = {
+    "name": "every function, for the IAM check",
+    "start_date": "2026-03-01",
+    "days": 5,
+    "profile": "CN",
+    "accounts": [
+        account("SMS", 1, "2026-03-03", balance="1200.00"),
+        {
+            "account_id": "US-CALL",
+            "phone": "+12125550101",
+            "timezone": "America/New_York",
+            "profile": "US",
+            "balance": "1200.00",
+            "currency": "USD",
+            "due_date": "2026-03-01",
+        },
+        account("VISIT", 2, FIELD_DUE),
+        account("APPROVE", 3, LATE_DUE),
+        account("REJECT", 4, LATE_DUE),
+        account("WAITS-THEN-PAYS", 5, LATE_DUE),
+    ],
+    "events": [
+        *[{"at": at, "type": "call_outcome", "account_id": "VISIT", "outcome": o} for at, o in REFUSE_TWICE],
+        *to_legal_review("APPROVE"),
+        *to_legal_review("REJECT"),
+        *to_legal_review("WAITS-THEN-PAYS"),
+        # No review waits yet: rejected (RejectedEventsQueue).
+        {"at": "2026-03-02T06:00:00Z", "type": "legal_decision", "account_id": "APPROVE", "decision": "approve"},
+        {"at": "2026-03-03T06:00:00Z", "type": "legal_decision", "account_id": "APPROVE", "decision": "approve"},
+        {"at": "2026-03-03T06:00:00Z", "type": "legal_decision", "account_id": "REJECT", "decision": "reject"},
+        # Waits through the 2026-03-04 run (heartbeat), then pays in full: the review is withdrawn.
+        {"at": "2026-03-04T06:00:00Z", "type": "payment", "account_id": "WAITS-THEN-PAYS", "amount": "8000.00"},
+        {"at": "2026-03-01T06:00:00Z", "type": "new_account", "account": account("NEW", 6, "2026-03-04", balance="900.00")},
+    ],
+    "faults": [{"date": "2026-03-04", "kind": "crash_before_record"}],
+}
+
+_current = threading.local()
+
+
+def iam_requests(service: str, operation: str, params: dict[str, Any], named: dict[str, str]) -> list[tuple[str, str]]:
+    """One API call as the (IAM action, resource) pairs it is authorized on, resources by logical id."""
+    if service == "dynamodb":
+        if operation == "BatchGetItem":
+            return [("dynamodb:BatchGetItem", named[t]) for t in params["RequestItems"]]
+        table = named[params["TableName"]]
+        return [(f"dynamodb:{operation}", f"{table}/index/{params['IndexName']}" if params.get("IndexName") else table)]
+    if service == "s3":
+        bucket = named[params["Bucket"]]
+        if operation == "ListObjectsV2":
+            assert fnmatch.fnmatchcase(params.get("Prefix", ""), "runs/*"), params  # the statement's s3:prefix condition
+            return [("s3:ListBucket", bucket)]
+        return [(f"s3:{operation}", f"{bucket}/{params['Key']}")]
+    if service == "sqs":
+        return [(f"sqs:{operation}", named[params["QueueUrl"]])]
+    if service == "sns":
+        target = named[params["TopicArn"]] if "TopicArn" in params else "*"  # an SMS to a number has no ARN
+        return [(f"sns:{operation}", target)]
+    if service == "states":
+        if "stateMachineArn" in params:
+            return [(f"states:{operation}", named[params["stateMachineArn"]])]
+        # Task tokens: only the legal review waits for one (.waitForTaskToken).
+        return [(f"states:{operation}", "LegalReviewStateMachine")]
+    return [(f"{service}:{operation}", "?")]
+
+
+@pytest.fixture(scope="module")
+def observed(tmp_path_factory) -> dict[str, list[tuple[str, str, str]]]:
+    """Function -> the calls it made: (IAM action, resource, the API call's operation)."""
+    from sim.scenario import run_scenario
+
+    calls: list[tuple[str, str, str, dict[str, Any]]] = []
+    stacks: list[LocalStack] = []
+    make_api_call, call_handler, start = BaseClient._make_api_call, LocalStack.call_handler, LocalStack.start
+
+    def recording(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        function = getattr(_current, "function", None)
+        if function:
+            calls.append((function, self.meta.service_model.endpoint_prefix, operation, dict(params)))
+        return make_api_call(self, operation, params)
+
+    def attributed(self: LocalStack, logical: str, event: dict[str, Any]) -> Any:
+        outer, _current.function = getattr(_current, "function", None), logical
+        try:
+            return call_handler(self, logical, event)
+        finally:
+            _current.function = outer
+
+    def kept(self: LocalStack) -> None:
+        stacks.append(self)
+        start(self)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(BaseClient, "_make_api_call", recording)
+    patch.setattr(LocalStack, "call_handler", attributed)
+    patch.setattr(LocalStack, "start", kept)
+    try:
+        work = tmp_path_factory.mktemp("iam")
+        (work / "scenario.json").write_text(json.dumps(SCENARIO), encoding="utf-8")
+        summary = run_scenario(work / "scenario.json", work / "out")
+    finally:
+        patch.undo()
+    (stack,) = stacks
+    named = {str(physical): logical for logical, physical in stack.refs.items() if logical in stack.template["Resources"]}
+    named |= {str(value): logical for (logical, attr), value in stack.attrs.items() if attr == "Arn"}
+    out: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for function, service, operation, params in calls:
+        out[function] += [(action, resource, operation) for action, resource in iam_requests(service, operation, params, named)]
+    out["__summary__"] = [("", "", json.dumps(summary["contacts"]))]
+    return out
+
+
+def test_the_scenario_exercises_every_function_and_path(observed):
+    functions = set(resources_of_type(load_template(), "AWS::Serverless::Function"))
+    assert functions <= set(observed)
+    actions = {(f, a) for f, calls in observed.items() for a, _, _ in calls}
+    for expected in [
+        ("IngestEventsFunction", "dynamodb:PutItem"),  # enrolment
+        ("IngestEventsFunction", "sqs:SendMessage"),  # a rejected event
+        ("IngestEventsFunction", "states:SendTaskSuccess"),  # approve / reject
+        ("IngestEventsFunction", "states:SendTaskFailure"),  # withdrawn by the payment
+        ("AssessAccountsFunction", "states:SendTaskHeartbeat"),  # a review waiting through a run
+        ("SendSmsFunction", "sns:Publish"),
+        ("QueueCallFunction", "sqs:SendMessage"),
+        ("QueueVisitFunction", "sqs:SendMessage"),
+        ("RequestLegalReviewFunction", "states:StartExecution"),
+        ("AwaitLegalDecisionFunction", "sns:Publish"),
+        ("ReferToLegalFunction", "sqs:SendMessage"),
+        ("ReturnToLadderFunction", "dynamodb:UpdateItem"),
+    ]:
+        assert expected in actions, expected
+
+
+def test_every_call_is_allowed_by_the_functions_role(observed):
+    template = load_template()
+    denied = {
+        (function, action, resource, operation)
+        for function, calls in observed.items()
+        if function != "__summary__"
+        for action, resource, operation in calls
+        if not iam.allows(iam.grants(template, function), action, resource)
+    }
+    assert denied == set()

@@ -1,0 +1,388 @@
+"""Least privilege and encryption, read from template.yaml (README: Security).
+
+Each role's grants are compared with the table below, which is traced from the code: the handler,
+the service function it calls and the escalation/aws/* calls those make. The contact log stays
+append-only, no statement allows a wildcard action, every wildcard resource is the documented SNS
+SMS exception, every store of data uses the stack's customer-managed key, and the bucket, queues
+and topic refuse non-TLS requests. The last tests show that these checks fail on what they exist
+to catch (a SAM CRUD policy, an update right on the audit log, a queue without the key).
+"""
+
+import copy
+import re
+
+import pytest
+
+from sim import iam
+from sim.template import ROOT, TEMPLATE, load_template, resources_of_type
+
+KEY = "EncryptionKey"
+DECRYPT, DATA_KEY = ("kms:Decrypt", KEY), ("kms:GenerateDataKey", KEY)
+ACCOUNTS_RW = {("dynamodb:GetItem", "AccountsTable"), ("dynamodb:UpdateItem", "AccountsTable")}
+RECORD = ("dynamodb:PutItem", "ContactsTable")  # the audit record: conditional put of a new key
+REVIEW = "LegalReviewStateMachine"
+
+# Role -> what its code needs. Decrypt: any table, queue read, S3 read, and the functions' environment
+# (Globals: KmsKeyArn); GenerateDataKey: sending to an encrypted queue or topic, writing to the bucket.
+EXPECTED: dict[str, set[tuple[str, str]]] = {
+    # inbox.receive -> ingest: load/legal_token (GetItem), enroll (PutItem), save_event_fields (UpdateItem),
+    # legal_workflow.decide / end_withdrawn; rejected events -> work_queues.enqueue.
+    "IngestEventsFunction": ACCOUNTS_RW
+    | {
+        ("dynamodb:PutItem", "AccountsTable"),
+        ("sqs:SendMessage", "RejectedEventsQueue"),
+        ("states:SendTaskSuccess", REVIEW),
+        ("states:SendTaskFailure", REVIEW),
+        DECRYPT,
+        DATA_KEY,
+    },
+    # runs.plan: due_account_ids (Query on the due index), the manifest.
+    "PlanRunFunction": {
+        ("dynamodb:Query", "AccountsTable/index/due"),
+        ("s3:PutObject", "ManifestBucket/runs/*/manifest.json"),
+        DECRYPT,
+        DATA_KEY,
+    },
+    # runs.assess: load_many, recover_stale_claims (record + a legal review started again), the calendar
+    # (save_event_fields), tend_review (legal_token, heartbeat, ReviewExpired), reschedule, the batch summary.
+    "AssessAccountsFunction": ACCOUNTS_RW
+    | {
+        ("dynamodb:BatchGetItem", "AccountsTable"),
+        RECORD,
+        ("s3:PutObject", "ManifestBucket/runs/*/batches/*"),
+        ("states:StartExecution", REVIEW),
+        ("states:SendTaskHeartbeat", REVIEW),
+        ("states:SendTaskFailure", REVIEW),
+        DECRYPT,
+        DATA_KEY,
+    },
+    # dispatch: claim/release/complete (UpdateItem), _refused (GetItem), record; sms.opted_out, sms.send_sms.
+    "SendSmsFunction": ACCOUNTS_RW | {RECORD, ("sns:Publish", "*"), ("sns:CheckIfPhoneNumberIsOptedOut", "*"), DECRYPT},
+    "QueueCallFunction": ACCOUNTS_RW | {RECORD, ("sqs:SendMessage", "CallQueue"), DECRYPT, DATA_KEY},
+    "QueueVisitFunction": ACCOUNTS_RW | {RECORD, ("sqs:SendMessage", "VisitQueue"), DECRYPT, DATA_KEY},
+    "RequestLegalReviewFunction": ACCOUNTS_RW | {RECORD, ("states:StartExecution", REVIEW), DECRYPT},
+    "RecordOutcomesFunction": {("s3:PutObject", "ManifestBucket/runs/*/outcomes/*"), DECRYPT, DATA_KEY},
+    "SummarizeRunFunction": {
+        ("s3:ListBucket", "ManifestBucket"),
+        ("s3:GetObject", "ManifestBucket/runs/*/batches/*"),
+        ("s3:GetObject", "ManifestBucket/runs/*/outcomes/*"),
+        ("s3:PutObject", "ManifestBucket/runs/*/report.json"),
+        DECRYPT,
+        DATA_KEY,
+    },
+    # legal.await_decision: set_legal_token, notify_reviewers.
+    "AwaitLegalDecisionFunction": {("dynamodb:UpdateItem", "AccountsTable"), ("sns:Publish", "ReviewerTopic"), DECRYPT, DATA_KEY},
+    # legal.refer: load, claim, enqueue the referral, record, save_event_fields.
+    "ReferToLegalFunction": ACCOUNTS_RW | {RECORD, ("sqs:SendMessage", "LegalReferralQueue"), DECRYPT, DATA_KEY},
+    "ReturnToLadderFunction": ACCOUNTS_RW | {DECRYPT},
+    "DailyRunStateMachine": {
+        *(
+            ("lambda:InvokeFunction", f)
+            for f in (
+                "PlanRunFunction",
+                "AssessAccountsFunction",
+                "SendSmsFunction",
+                "QueueCallFunction",
+                "QueueVisitFunction",
+                "RequestLegalReviewFunction",
+                "SummarizeRunFunction",
+                "RecordOutcomesFunction",
+            )
+        ),
+        ("s3:GetObject", "ManifestBucket/runs/*/manifest.json"),  # the Distributed Map's ItemReader
+        DECRYPT,
+        *(
+            (a, r)
+            for a in ("states:StartExecution", "states:DescribeExecution", "states:StopExecution")
+            for r in ("DailyRunStateMachine", "DailyRunStateMachine:execution:*")
+        ),
+    },
+    "LegalReviewStateMachine": {
+        ("lambda:InvokeFunction", f) for f in ("AwaitLegalDecisionFunction", "ReferToLegalFunction", "ReturnToLadderFunction")
+    },
+    "DailyRunScheduleRole": {("states:StartExecution", "DailyRunStateMachine"), ("sqs:SendMessage", "ScheduleDLQ"), DECRYPT, DATA_KEY},
+}
+
+# Where AWS itself requires Resource "*": an SMS to a phone number and the opt-out check have no ARN.
+WILDCARD_RESOURCE_ALLOWED = {"SendSmsFunction": {"sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"}}
+# No role may change or remove an audit record, or the table itself.
+CONTACT_LOG_FORBIDDEN = {
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:DeleteTable",
+    "dynamodb:UpdateTable",
+    "dynamodb:UpdateTimeToLive",
+    "dynamodb:RestoreTableFromBackup",
+}
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_template()
+
+
+# ---------------------------------------------------------------------- the checks, as functions (so they can be shown to fail)
+def grant_differences(template) -> dict[str, dict[str, set]]:
+    out = {}
+    for role in set(iam.roles(template)) | set(EXPECTED):
+        granted = iam.grants(template, role) if role in template["Resources"] else set()
+        expected = EXPECTED.get(role, set())
+        if granted != expected:
+            out[role] = {"extra": granted - expected, "missing": expected - granted}
+    return out
+
+
+def contact_log_violations(template) -> list[tuple[str, str, str]]:
+    found = []
+    for role in iam.roles(template):
+        for action, resource in iam.grants(template, role):
+            on_log = resource == "*" or resource.split("/", 1)[0] == "ContactsTable"
+            # The granted action may itself be a pattern (dynamodb:*): it matches a forbidden one.
+            if on_log and any(iam.allows({(action, "*")}, forbidden, "*") for forbidden in CONTACT_LOG_FORBIDDEN):
+                found.append((role, action, resource))
+    return found
+
+
+def wildcard_actions(template) -> list[tuple[str, str]]:
+    """Allow statements whose actions use a wildcard, except the key policy's account-root statement."""
+    found = []
+    for owner, statement in iam.all_allow_statements(template):
+        if owner == KEY and statement.get("Sid") == "AccountAdministersTheKeyThroughIam":
+            continue
+        found += [(owner, a) for a in iam._listed(statement["Action"]) if "*" in a]
+    return found
+
+
+def wildcard_resources(template) -> list[tuple[str, str]]:
+    """Role grants on Resource "*" outside the allow-list."""
+    return [
+        (role, action)
+        for role in iam.roles(template)
+        for action, resource in iam.grants(template, role)
+        if resource == "*" and action not in WILDCARD_RESOURCE_ALLOWED.get(role, set())
+    ]
+
+
+def unencrypted(template) -> list[str]:
+    """Stores of data not encrypted with the stack's key."""
+
+    def is_key(value) -> bool:
+        return value in ({"Ref": KEY}, {"Fn::GetAtt": [KEY, "Arn"]})
+
+    bad = []
+    for name, table in resources_of_type(template, "AWS::DynamoDB::Table").items():
+        sse = table["Properties"].get("SSESpecification", {})
+        if not (sse.get("SSEEnabled") is True and sse.get("SSEType") == "KMS" and is_key(sse.get("KMSMasterKeyId"))):
+            bad.append(name)
+    for kind in ("AWS::SQS::Queue", "AWS::SNS::Topic"):
+        for name, resource in resources_of_type(template, kind).items():
+            props = resource.get("Properties", {})
+            if not is_key(props.get("KmsMasterKeyId")) or "SqsManagedSseEnabled" in props:
+                bad.append(name)
+    for name, bucket in resources_of_type(template, "AWS::S3::Bucket").items():
+        rules = bucket["Properties"].get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [])
+        ok = rules and all(
+            r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+            and is_key(r["ServerSideEncryptionByDefault"].get("KMSMasterKeyID"))
+            and r.get("BucketKeyEnabled") is True
+            for r in rules
+        )
+        if not ok:
+            bad.append(name)
+    if not is_key(template["Globals"]["Function"].get("KmsKeyArn")):
+        bad.append("Globals.Function.KmsKeyArn")
+    return bad
+
+
+# ---------------------------------------------------------------------- IAM
+def test_every_role_is_allowed_exactly_what_its_code_calls(template):
+    assert grant_differences(template) == {}
+
+
+def test_no_sam_policy_templates_hide_broader_rights(template):
+    # DynamoDBCrudPolicy allows Scan and DeleteItem, SQSSendMessagePolicy sqs:SendMessage*, S3WritePolicy
+    # PutObjectAcl and PutLifecycleConfiguration: every statement is written out instead.
+    assert iam.policy_templates(template) == {}
+
+
+def test_the_contact_log_is_append_only(template):
+    assert contact_log_violations(template) == []
+    writers = {role for role in iam.roles(template) if RECORD in iam.grants(template, role)}
+    assert writers == {
+        "AssessAccountsFunction",
+        "SendSmsFunction",
+        "QueueCallFunction",
+        "QueueVisitFunction",
+        "RequestLegalReviewFunction",
+        "ReferToLegalFunction",
+    }
+    on_log = {a for role in iam.roles(template) for a, r in iam.grants(template, role) if r.startswith("ContactsTable")}
+    assert on_log == {"dynamodb:PutItem"}  # no function reads it either: the daily run never does
+
+
+def test_no_wildcard_actions(template):
+    assert wildcard_actions(template) == []
+
+
+def test_wildcard_resources_only_where_aws_requires_them_each_with_its_reason(template):
+    assert wildcard_resources(template) == []
+    # Every Resource "*" of the template carries a comment just above it (the statement's reason).
+    lines = TEMPLATE.read_text(encoding="utf-8").splitlines()
+    for n, line in enumerate(lines):
+        if re.search(r'Resource:\s*"\*"', line):
+            above = lines[max(0, n - 8) : n]
+            assert any(line_above.strip().startswith("#") for line_above in above), f'template.yaml:{n + 1}: Resource "*" without a comment'
+
+
+def test_state_machines_use_no_role_sam_would_generate_from_an_event(template):
+    # ScheduleV2 events name DailyRunScheduleRole; without RoleArn SAM generates a role the key policy knows nothing of.
+    for machine in resources_of_type(template, "AWS::Serverless::StateMachine").values():
+        for event in machine["Properties"].get("Events", {}).values():
+            assert event["Properties"].get("RoleArn") == {"Fn::GetAtt": ["DailyRunScheduleRole", "Arn"]}
+    role = template["Resources"]["DailyRunScheduleRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert role == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "scheduler.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+        }
+    ]
+
+
+def test_roles_may_use_the_key_only_to_decrypt_and_generate_data_keys(template):
+    for role in iam.roles(template):
+        kms = {(a, r) for a, r in iam.grants(template, role) if a.startswith("kms:")}
+        assert kms <= {DECRYPT, DATA_KEY}, role
+    for function in resources_of_type(template, "AWS::Serverless::Function"):
+        assert DECRYPT in iam.grants(template, function), f"{function}: its environment is encrypted with the key"
+
+
+# ---------------------------------------------------------------------- encryption and storage
+def test_every_store_of_data_uses_the_customer_managed_key(template):
+    assert unencrypted(template) == []
+
+
+def test_the_key_rotates_has_an_alias_and_trusts_only_the_account_eventbridge_and_alarms(template):
+    key = template["Resources"][KEY]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+    aliases = resources_of_type(template, "AWS::KMS::Alias")
+    assert [a["Properties"]["TargetKeyId"] for a in aliases.values()] == [{"Ref": KEY}]
+    principals = [s["Principal"] for s in key["Properties"]["KeyPolicy"]["Statement"]]
+    assert principals == [
+        {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+        {"Service": "events.amazonaws.com"},
+        {"Service": "cloudwatch.amazonaws.com"},
+    ]
+    events = key["Properties"]["KeyPolicy"]["Statement"][1]
+    assert events["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    # Only data keys bound to this stack's queues / topics (the encryption context SQS and SNS send, checked by KMS).
+    assert list(events["Condition"]["StringLike"]) == ["kms:EncryptionContext:aws:sqs:arn"]
+    assert events["Condition"]["StringLike"]["kms:EncryptionContext:aws:sqs:arn"]["Fn::Sub"].endswith(":${AWS::StackName}-*")
+    alarms = key["Properties"]["KeyPolicy"]["Statement"][2]
+    assert alarms["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    assert list(alarms["Condition"]["StringLike"]) == ["kms:EncryptionContext:aws:sns:topicArn"]
+
+
+def test_point_in_time_recovery_on_both_tables(template):
+    for name, table in resources_of_type(template, "AWS::DynamoDB::Table").items():
+        pitr = table["Properties"]["PointInTimeRecoverySpecification"]
+        assert pitr == {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 35}, name
+        assert table["Properties"]["DeletionProtectionEnabled"] is True, name
+        assert table["DeletionPolicy"] == "Retain", name
+
+
+def test_the_bucket_blocks_public_access_expires_run_files_and_denies_non_tls(template):
+    bucket = template["Resources"]["ManifestBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] <= 400
+    (policy,) = resources_of_type(template, "AWS::S3::BucketPolicy").values()
+    assert policy["Properties"]["Bucket"] == {"Ref": "ManifestBucket"}
+    assert_denies_non_tls(policy["Properties"]["PolicyDocument"], "s3:*")
+
+
+def test_every_queue_and_topic_denies_non_tls(template):
+    covered: set[str] = set()
+    for policy in resources_of_type(template, "AWS::SQS::QueuePolicy").values():
+        assert_denies_non_tls(policy["Properties"]["PolicyDocument"], "sqs:*")
+        queues = {q["Ref"] for q in policy["Properties"]["Queues"]}
+        deny = next(s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny")
+        assert {r["Fn::GetAtt"][0] for r in deny["Resource"]} == queues
+        assert not covered & queues, "one queue policy per queue (a second would replace the first)"
+        covered |= queues
+    assert covered == set(resources_of_type(template, "AWS::SQS::Queue"))
+    topics = {t["Ref"] for p in resources_of_type(template, "AWS::SNS::TopicPolicy").values() for t in p["Properties"]["Topics"]}
+    assert topics == set(resources_of_type(template, "AWS::SNS::Topic"))
+    for policy in resources_of_type(template, "AWS::SNS::TopicPolicy").values():
+        assert_denies_non_tls(policy["Properties"]["PolicyDocument"], "sns:Publish")
+
+
+def assert_denies_non_tls(document: dict, action: str) -> None:
+    denies = [s for s in document["Statement"] if s["Effect"] == "Deny"]
+    assert any(
+        s["Principal"] == "*" and action in iam._listed(s["Action"]) and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in denies
+    ), document
+
+
+# ---------------------------------------------------------------------- inputs and scanners
+def test_the_bus_rule_accepts_only_the_expected_sources(template):
+    (rule,) = resources_of_type(template, "AWS::Events::Rule").values()
+    assert rule["Properties"]["EventPattern"]["source"] == ["lender.core", "collections.ops"]
+
+
+def test_every_checkov_suppression_names_a_check_and_gives_a_reason(template):
+    skips = [(name, skip) for name, r in template["Resources"].items() for skip in r.get("Metadata", {}).get("checkov", {}).get("skip", [])]
+    assert skips, "the scan's suppressions live in the resources' Metadata"
+    for name, skip in skips:
+        assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), (name, skip)
+        assert len(skip.get("comment", "")) >= 40, (name, skip)
+
+
+def test_make_validate_runs_the_scanners_pinned():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^CHECKOV_VERSION := \d+\.\d+\.\d+$", makefile, re.M)
+    validate = makefile.split("\nvalidate:", 1)[1].split("\n\n", 1)[0]
+    assert "cfn-lint template.yaml" in validate and "scan" in validate
+    scan = makefile.split("\nscan:", 1)[1].split("\n\n", 1)[0]
+    assert "$(CHECKOV) -f template.yaml" in scan and "$(CHECKOV) -f $(TRANSFORMED)" in scan
+
+
+# ---------------------------------------------------------------------- the checks catch what they are for
+def test_the_checks_fail_on_a_sam_crud_policy_and_an_update_right_on_the_log(template):
+    crud = copy.deepcopy(template)
+    crud["Resources"]["SendSmsFunction"]["Properties"]["Policies"].append({"DynamoDBCrudPolicy": {"TableName": {"Ref": "ContactsTable"}}})
+    assert iam.policy_templates(crud) == {"SendSmsFunction": ["DynamoDBCrudPolicy"]}
+    assert ("SendSmsFunction", "dynamodb:DeleteItem", "ContactsTable") in contact_log_violations(crud)
+    assert "SendSmsFunction" in grant_differences(crud)
+    assert ("SendSmsFunction", "sqs:SendMessage*") not in wildcard_actions(crud)
+
+    update = copy.deepcopy(template)
+    statements = update["Resources"]["QueueCallFunction"]["Properties"]["Policies"][0]["Statement"]
+    statements.append({"Effect": "Allow", "Action": ["dynamodb:UpdateItem"], "Resource": {"Fn::GetAtt": ["ContactsTable", "Arn"]}})
+    assert contact_log_violations(update) == [("QueueCallFunction", "dynamodb:UpdateItem", "ContactsTable")]
+
+
+def test_the_checks_fail_on_wildcards_and_an_unencrypted_queue(template):
+    broad = copy.deepcopy(template)
+    statements = broad["Resources"]["PlanRunFunction"]["Properties"]["Policies"][0]["Statement"]
+    statements.append({"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"})
+    assert ("PlanRunFunction", "dynamodb:*") in wildcard_actions(broad)
+    assert ("PlanRunFunction", "dynamodb:*") in wildcard_resources(broad)
+    assert contact_log_violations(broad) == [("PlanRunFunction", "dynamodb:*", "*")]
+
+    plain = copy.deepcopy(template)
+    plain["Resources"]["CallDLQ"]["Properties"] = {"SqsManagedSseEnabled": True}
+    plain["Resources"]["ContactsTable"]["Properties"]["SSESpecification"] = {"SSEEnabled": True}
+    assert unencrypted(plain) == ["ContactsTable", "CallDLQ"]
