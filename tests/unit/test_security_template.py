@@ -21,6 +21,17 @@ DECRYPT, DATA_KEY = ("kms:Decrypt", KEY), ("kms:GenerateDataKey", KEY)
 ACCOUNTS_RW = {("dynamodb:GetItem", "AccountsTable"), ("dynamodb:UpdateItem", "AccountsTable")}
 RECORD = ("dynamodb:PutItem", "ContactsTable")  # the audit record: conditional put of a new key
 REVIEW = "LegalReviewStateMachine"
+# Step Functions' log delivery (vended logs) has no resource-level permissions: AWS requires Resource "*".
+LOG_DELIVERY = {
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
 
 # Role -> what its code needs. Decrypt: any table, queue read, S3 read, and the functions' environment
 # (Globals: KmsKeyArn); GenerateDataKey: sending to an encrypted queue or topic, writing to the bucket.
@@ -91,6 +102,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ),
         ("s3:GetObject", "ManifestBucket/runs/*/manifest.json"),  # the Distributed Map's ItemReader
         DECRYPT,
+        *((a, "*") for a in sorted(LOG_DELIVERY)),
         *(
             (a, r)
             for a in ("states:StartExecution", "states:DescribeExecution", "states:StopExecution")
@@ -98,13 +110,18 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ),
     },
     "LegalReviewStateMachine": {
-        ("lambda:InvokeFunction", f) for f in ("AwaitLegalDecisionFunction", "ReferToLegalFunction", "ReturnToLadderFunction")
+        *(("lambda:InvokeFunction", f) for f in ("AwaitLegalDecisionFunction", "ReferToLegalFunction", "ReturnToLadderFunction")),
+        *((a, "*") for a in sorted(LOG_DELIVERY)),
     },
     "DailyRunScheduleRole": {("states:StartExecution", "DailyRunStateMachine"), ("sqs:SendMessage", "ScheduleDLQ"), DECRYPT, DATA_KEY},
 }
 
-# Where AWS itself requires Resource "*": an SMS to a phone number and the opt-out check have no ARN.
-WILDCARD_RESOURCE_ALLOWED = {"SendSmsFunction": {"sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"}}
+# Where AWS itself requires Resource "*": an SMS to a phone number and the opt-out check have no ARN; log delivery.
+WILDCARD_RESOURCE_ALLOWED = {
+    "SendSmsFunction": {"sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"},
+    "DailyRunStateMachine": LOG_DELIVERY,
+    "LegalReviewStateMachine": LOG_DELIVERY,
+}
 # No role may change or remove an audit record, or the table itself.
 CONTACT_LOG_FORBIDDEN = {
     "dynamodb:UpdateItem",
