@@ -122,6 +122,10 @@ def _timeline_text(result: dict[str, Any]) -> str:
     facts = [f"  holds: {a['holds']}" if a.get("holds") else None, f"  opted out: {a['opted_out']}" if a.get("opted_out") else None]
     if a.get("legal_state"):
         facts.append(f"  legal review: {a['legal_state']}")
+    if a.get("last_event"):
+        facts.append(f"  last event: {a['last_event']}")
+    if a.get("last_skip"):
+        facts.append(f"  last assessment without a contact: {a['last_skip']}")
     lines = [head, *(f for f in facts if f), f"{len(result['contacts'])} contact(s):"]
     for c in result["contacts"]:
         extra = f" to {c['to']}" if c.get("to") else ""

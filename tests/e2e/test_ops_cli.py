@@ -72,10 +72,20 @@ def test_a_paused_account_gets_nothing_until_resumed(harness, capsys):
     assert cli(ops, "account", "resume", "PAUSE", "--by", "ops.alice") == 0
     stack.poll_queues()
     assert ops.account("PAUSE")["status"] == "active"
+    replay._run(datetime(2027, 3, 8, 23, tzinfo=UTC), "EarlyRun")  # 07:00 in Shanghai: before the window opens
+    assert len(contacts_of("PAUSE")) == before
     replay._run(datetime(2027, 3, 9, 8, tzinfo=UTC), "EuropeRun")  # 16:00 in Shanghai, same local day
     assert len(contacts_of("PAUSE")) > before
     assert cli(ops, "account", "resume", "PAUSE", "--by", "ops.alice") == 2  # not paused any more
     assert "not paused" in capsys.readouterr().err
+
+
+def test_the_timeline_says_what_happened_last_and_why_nobody_was_contacted(harness, capsys):
+    _, _, ops = harness
+    assert cli(ops, "timeline", "PAUSE") == 0
+    text = capsys.readouterr().out
+    assert "last event: " in text and "hold_lifted: paused lifted" in text
+    assert "last assessment without a contact: 2027-03-09: outside_window" in text
 
 
 def test_redriving_a_run_repeats_nothing(harness, capsys):

@@ -81,6 +81,8 @@ class AccountItem(Model):
     event_seq = NumberAttribute(default=0)
     events_seen = MapAttribute(default=dict)  # event id -> occurred_at (recent ones)
     balance_as_of = UnicodeAttribute(null=True)
+    last_skip = UnicodeAttribute(null=True)  # "<local day>: reasons" of the last assessment with no action (ops timeline)
+    last_event = UnicodeAttribute(null=True)  # "<instant> <type>: <what it did>" of the last borrower event (ops timeline)
     due_shard = UnicodeAttribute(null=True)
     due_at = UnicodeAttribute(null=True)
     due = DueIndex()
@@ -283,10 +285,15 @@ def save_event_fields(
         raise
 
 
-def reschedule(account_id: str, expected_seq: int, due_at: datetime | None) -> bool:
-    """Move the account in the due index, unless an event changed it since it was read."""
+def reschedule(account_id: str, expected_seq: int, due_at: datetime | None, why: str | None = None) -> bool:
+    """Move the account in the due index, unless an event changed it since it was read.
+
+    `why` ("<local day>: reason, reason") is kept on the account in the same write: the ops
+    timeline shows why the last assessment contacted nobody.
+    """
+    actions = _due_actions(account_id, due_at) + ([AccountItem.last_skip.set(why)] if why else [])
     try:
-        _update(account_id, _due_actions(account_id, due_at), AccountItem.event_seq == expected_seq)
+        _update(account_id, actions, AccountItem.event_seq == expected_seq)
     except UpdateError as exc:
         if _conditional_failure(exc):
             return False

@@ -57,7 +57,9 @@ def ingest(event: dict[str, Any], now: datetime) -> str:
         changed, review_token = withdrawal(account, changed, ctx.today)
         cutoff = (now - timedelta(days=SEEN_DAYS)).isoformat()
         forget = tuple(k for k, at in account.events_seen.items() if at < cutoff)
-        extra = {"legal_task_token": None} if changed.legal_state is not account.legal_state else None
+        extra: dict[str, object] = {"last_event": f"{now.isoformat()} {event['type']}: {note}"[:300]}
+        if changed.legal_state is not account.legal_state:
+            extra["legal_task_token"] = None
         try:
             dynamo.save_event_fields(
                 changed, account.event_seq, next_check(changed, ctx, ctx.today), extra, seen=(event_id, now.isoformat()), forget=forget

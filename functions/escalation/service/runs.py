@@ -65,7 +65,8 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
         for skip in (d for d in chosen if d.action is None):
             reasons[skip.reason] += 1
         if not actions:
-            dynamo.reschedule(account.account_id, account.event_seq, next_check(account, ctx, _next_look(chosen, ctx)))
+            why = f"{ctx.today.isoformat()}: {', '.join(sorted({d.reason for d in chosen})) or 'nothing due'}"
+            dynamo.reschedule(account.account_id, account.event_seq, next_check(account, ctx, _next_look(chosen, ctx)), why)
             decisions.append({"account_id": account.account_id, "action": "skip", "reasons": [d.reason for d in chosen]})
             continue
         decisions += [
