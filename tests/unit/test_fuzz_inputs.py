@@ -986,26 +986,20 @@ def test_a_scenario_sms_consent_that_is_not_a_boolean_is_refused(consent):
     refused_scenario(_scenario(lambda r: r["accounts"][0].update(sms_consent=consent)), "x.json", "accounts[0].sms_consent")
 
 
+# A well-formed event that cannot apply (a zero payment, a promise dated before the event...) is not an invalid
+# scenario (SCENARIOS.md lists what is): it is delivered and refused at run time, as the bus would, and
+# events.jsonl says why (tests/e2e/test_event_scenarios.py). Scenario validation checks form, the contract meaning.
 @pytest.mark.parametrize(
-    ("event", "path"),
+    "event",
     [
-        ({"type": "payment", "account_id": "A-1", "amount": "0"}, "events[1].amount"),
-        ({"type": "payment", "account_id": "A-1", "amount": "12.345"}, "events[1].amount"),
-        ({"type": "promise_to_pay", "account_id": "A-1", "amount": "10", "promised_date": "2026-01-01"}, "events[1].promised_date"),
-        (
-            {"type": "new_account", "account": {**S_ACCOUNTS[1], "account_id": "N-1", "due_date": "2026-W10-1"}},
-            "events[1].account.due_date",
-        ),
-        (
-            {"type": "new_account", "account": {**S_ACCOUNTS[1], "account_id": "N-1", "emergency_contacts": ["+x"]}},
-            "events[1].account.emergency_contacts",
-        ),
+        {"type": "payment", "account_id": "A-1", "amount": "0"},
+        {"type": "promise_to_pay", "account_id": "A-1", "amount": "10", "promised_date": "2026-01-01"},
     ],
-    ids=["zero payment", "3 decimal places", "promise in the past", "ISO week date", "emergency contact +x"],
+    ids=["zero payment", "promise in the past"],
 )
-def test_a_scenario_event_the_contract_refuses_is_refused_before_the_run(event, path):
+def test_a_well_formed_event_the_contract_refuses_is_left_to_the_run(event):
     event = {"at": "2026-03-05T06:00:00Z", **event}
     detail = bus_detail(event, datetime(2026, 3, 5, 6, tzinfo=UTC), "fuzz-1", "CN")
-    with pytest.raises(ContractError):  # what the run would do with it (the premise; not the bug)
+    with pytest.raises(ContractError):
         parse_event(detail)
-    refused_scenario(_scenario(lambda r: r["events"].append(event)), "x.json", path)
+    validate(_scenario(lambda r: r["events"].append(event)), "x.json")
