@@ -890,21 +890,26 @@ class Measurements:
 
 
 def measure_all(quick: bool, sizes: Sizes, progress: Callable[[str], None]) -> Measurements:
+    """Every measurement in turn; `progress` hears what starts and what each one found (a killed bench keeps its log)."""
     progress(f"decisions: {sizes.decision_accounts} realistic accounts, {sizes.decision_seconds:.0f}s")
     decisions = measure_decisions(sizes.decision_accounts, sizes.decision_seconds)
+    progress(f"  {decisions['decisions_per_second']:,.0f} decisions/s")
     progress(f"daily run: {sizes.e2e_accounts} due accounts through the state machine on moto")
     run = measure_daily_run(sizes.e2e_accounts)
+    progress(f"  {run.accounts_per_second:.2f} accounts/s ({run.seconds:.0f}s), {sum(run.counter.product_calls().values())} handler calls")
     run_10k = None
     if not quick:
         progress(f"daily run: {sizes.e2e_10k_accounts} due accounts")
         run_10k = measure_daily_run(sizes.e2e_10k_accounts)
+        progress(f"  {run_10k.accounts_per_second:.2f} accounts/s ({run_10k.seconds:.0f}s)")
     progress(f"plan: loading {sizes.plan_accounts} accounts, then PlanRun once")
     plan = measure_plan(sizes.plan_accounts)
+    progress(f"  {plan['plan_seconds']:.1f}s for {plan['due']} due (loaded in {plan['load_seconds']:.0f}s)")
     progress(f"handler CPU: {sizes.calibration_accounts} accounts' handlers called one at a time")
-    code_cpu = measure_code_cpu(sizes.calibration_accounts)
+    handler_times = measure_code_cpu(sizes.calibration_accounts)
     progress("handler imports: a fresh interpreter per import")
     imports = measure_imports(sizes.import_repetitions, sizes.import_modules)
-    return Measurements(decisions, run, run_10k, plan, code_cpu, imports)
+    return Measurements(decisions, run, run_10k, plan, handler_times, imports)
 
 
 def run_bench(quick: bool = False, sizes: Sizes | None = None, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
@@ -1060,8 +1065,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--plan-accounts", type=int, default=PLAN_ACCOUNTS, help="accounts in the plan's table")
     args = parser.parse_args(argv)
     sizes = Sizes(e2e_accounts=args.e2e_accounts, plan_accounts=args.plan_accounts)
-    results = run_bench(args.quick, sizes, progress=lambda m: print(f"[bench] {m}", file=sys.stderr, flush=True))
     args.out.mkdir(parents=True, exist_ok=True)
+    log = args.out / "bench.log"
+    log.write_text("", encoding="utf-8")
+
+    def progress(message: str) -> None:
+        print(f"[bench] {message}", file=sys.stderr, flush=True)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"{datetime.now(UTC).isoformat(timespec='seconds')} {message}\n")
+
+    results = run_bench(args.quick, sizes, progress=progress)
     (args.out / "bench.json").write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     print(format_table(results))
     print(f"\nwrote {args.out / 'bench.json'}")
