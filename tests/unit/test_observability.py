@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from escalation.logs import make_logger
-from escalation.observability import NAMESPACE, count, count_by, observed
+from escalation.observability import NAMESPACE, count, count_by, metrics, observed
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +14,8 @@ def _metrics_on(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "collections-escalation")
+    # Handlers run earlier in the session with metrics disabled, and a disabled flush keeps what was counted.
+    metrics.clear_metrics()
 
 
 def emf_lines(out: str) -> list[dict]:
@@ -53,3 +55,18 @@ def test_nothing_is_printed_when_metrics_are_disabled(capsys, monkeypatch):
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     count_by("Skips", Counter({("outside_window",): 2}), ("reason",))
     assert emf_lines(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize(("detailed", "loaded"), [("false", False), ("true", True)])
+def test_the_xray_sdk_loads_only_with_detailed_tracing(detailed, loaded):
+    """The SDK costs ~270 ms per cold start (make bench): it is imported only when DETAILED_TRACING asks for it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    functions = Path(__file__).resolve().parents[2] / "functions"
+    env = {**os.environ, "PYTHONPATH": str(functions), "DETAILED_TRACING": detailed, "AWS_DEFAULT_REGION": "us-east-1"}
+    probe = "import sys, escalation.observability as o; print('aws_xray_sdk.core' in sys.modules, o.tracer is not None)"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(loaded), str(loaded)]
