@@ -377,8 +377,12 @@ class ApiCallCounter:
             return [DynamoCall(operation, table, 1, False, "due_at" in names)]
         if operation == "PutItem":
             return [DynamoCall(operation, table, 1, False, "due_at" in params.get("Item", {}))]
-        if operation.startswith("Transact"):
-            return [DynamoCall(operation, table, len(params.get("TransactItems", [])))]
+        if operation == "TransactWriteItems":  # one entry per item: each is billed on its own table's item size
+            return [
+                DynamoCall(operation, self._tables.get(request["TableName"], request["TableName"]), 1, False, _sets_due_at(request))
+                for entry in params.get("TransactItems", [])
+                for request in entry.values()
+            ]
         return [DynamoCall(operation, table, 1, consistent)]
 
     # ------------------------------------------------------------------ summaries
@@ -387,6 +391,11 @@ class ApiCallCounter:
 
     def scope_calls(self, scope: str) -> Counter[tuple[str, str, str]]:
         return Counter({k: n for k, n in self.calls.items() if k[0] == scope})
+
+
+def _sets_due_at(request: dict[str, Any]) -> bool:
+    """A write that sets or removes due_shard/due_at, i.e. also writes the due index."""
+    return "due_at" in request.get("Item", {}) or "due_at" in request.get("ExpressionAttributeNames", {}).values()
 
 
 def _by_operation(calls: Counter[tuple[str, str, str]]) -> dict[str, int]:
@@ -404,49 +413,6 @@ def _by_function(calls: Counter[tuple[str, str, str]]) -> dict[str, dict[str, in
 
 
 # ---------------------------------------------------------------------- loading the accounts table
-def account_item(account: Any, due_at: datetime | None) -> Any:
-    """The accounts-table item of a domain account with its whole history (enrolment writes only its first state)."""
-    from escalation.aws import dynamo
-
-    def iso(value: date | datetime | None) -> str | None:
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        return value.isoformat() if value else None
-
-    return dynamo.AccountItem(
-        account.account_id,
-        phone=account.phone,
-        balance=str(account.balance),
-        fees=str(account.fees),
-        currency=account.currency,
-        due_date=account.due_date.isoformat(),
-        profile=account.profile,
-        timezone=account.timezone,
-        locale=account.locale,
-        product=account.product,
-        sms_consent=account.sms_consent,
-        emergency_contacts=list(account.emergency_contacts),
-        status=account.status.value,
-        stage=account.stage.value,
-        opted_out=sorted(account.opted_out),
-        holds={k: iso(v) or "" for k, v in account.holds.items()},
-        promised_date=iso(account.promised_date),
-        promised_amount=str(account.promised_amount) if account.promised_amount is not None else None,
-        confirmation_due=account.confirmation_due,
-        broken_promises=account.broken_promises,
-        last_fired={k: v.isoformat() for k, v in account.last_fired.items()},
-        recent={f"{c.day.isoformat()}#{c.action.value}": "1" for c in account.recent},
-        failed_call_attempts=account.failed_call_attempts,
-        last_reached=iso(account.last_reached),
-        refusals=account.refusals,
-        visits_attempted=account.visits_attempted,
-        legal_state=account.legal_state.value if account.legal_state else None,
-        event_seq=account.event_seq,
-        due_shard=dynamo.shard_of(account.account_id) if due_at else None,
-        due_at=iso(due_at),
-    )
-
-
 def load_accounts(rows: list[tuple[Any, datetime | None]]) -> float:
     """Write (account, next check) rows with BatchWriteItem (25 items a request); returns the seconds it took."""
     from escalation.aws import dynamo
@@ -454,7 +420,7 @@ def load_accounts(rows: list[tuple[Any, datetime | None]]) -> float:
     started = time.perf_counter()
     with dynamo.AccountItem.batch_write() as batch:
         for account, due_at in rows:
-            batch.save(account_item(account, due_at))
+            batch.save(dynamo.to_item(account, due_at))  # with its whole history: enrolment writes only a first state
     return time.perf_counter() - started
 
 
@@ -723,9 +689,19 @@ def handler_modules(template: dict[str, Any] | None = None) -> dict[str, str]:
     return {logical: res["Properties"]["Handler"].rsplit(".", 1)[0] for logical, res in sorted(functions.items())}
 
 
-def import_ms(module: str, repetitions: int = IMPORT_REPETITIONS) -> float:
+def import_env(detailed_tracing: bool = False) -> dict[str, str]:
+    """A fresh interpreter's environment for the import timings: the deployed default (no X-Ray SDK) unless asked."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "functions"),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "DETAILED_TRACING": "true" if detailed_tracing else "false",
+    }
+
+
+def import_ms(module: str, repetitions: int = IMPORT_REPETITIONS, detailed_tracing: bool = False) -> float:
     """Median wall time of importing `module` in a fresh interpreter (after one untimed run that writes the bytecode)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions"), "AWS_DEFAULT_REGION": "us-east-1"}
+    env = import_env(detailed_tracing)
     times = []
     for i in range(repetitions + 1):
         done = subprocess.run([sys.executable, "-c", _IMPORT_TIMER, module], env=env, cwd=ROOT, capture_output=True, text=True, check=True)  # noqa: S603
@@ -736,7 +712,7 @@ def import_ms(module: str, repetitions: int = IMPORT_REPETITIONS) -> float:
 
 def heaviest_imports(module: str, top: int = 8) -> dict[str, float]:
     """Where importing `module` spends its time, by top-level package (self times of `python -X importtime`), in ms."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions"), "AWS_DEFAULT_REGION": "us-east-1"}
+    env = import_env()
     command = [sys.executable, "-X", "importtime", "-c", f"import {module}"]
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=True)  # noqa: S603
     by_package: Counter[str] = Counter()
@@ -759,6 +735,8 @@ def measure_imports(repetitions: int = IMPORT_REPETITIONS, modules: dict[str, st
         "worst_ratio_vs_boto3": max(per_module.values()) / boto3_ms if per_module else None,
         "heaviest_handler": heaviest,
         "heaviest_handler_imports_ms": heaviest_imports(heaviest) if heaviest else {},
+        # The template's DetailedTracing=true (Powertools Tracer, X-Ray SDK): what per-call subsegments cost a cold start.
+        "heaviest_handler_with_detailed_tracing_ms": import_ms(heaviest, repetitions, detailed_tracing=True) if heaviest else None,
         "python": sys.version.split()[0],
         "repetitions": repetitions,
     }

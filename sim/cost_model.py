@@ -115,7 +115,9 @@ def dynamodb_units(calls: Mapping[DynamoCall, float], sizes: ItemSizes) -> tuple
             if call.moves_due_index:
                 wru += count * 2 * write_units(sizes.due_entry)
         elif call.operation == "TransactWriteItems":
-            wru += count * max(call.items, 1) * 2 * write_units(size)
+            wru += count * max(call.items, 1) * 2 * write_units(size)  # transactions write at twice the units
+            if call.moves_due_index:  # the due index's delete + put, counted at the transactional rate too (conservative)
+                wru += count * 2 * 2 * write_units(sizes.due_entry)
         elif call.operation == "TransactGetItems":
             rru += count * max(call.items, 1) * 2 * read_units(size, True)
     return rru, wru

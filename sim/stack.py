@@ -8,6 +8,7 @@ template names — see `_LambdaShim`. Relies on moto 5.2.x (pinned in pyproject.
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import io
@@ -477,6 +478,7 @@ def _speed_up_moto_stepfunctions() -> None:
         bc._cached = True  # type: ignore[attr-defined]
         _cache_asl_syntax_trees()
         _make_moto_dynamodb_atomic()
+        _back_up_items_not_tables()
 
 
 def _make_moto_dynamodb_atomic() -> None:
@@ -496,6 +498,52 @@ def _make_moto_dynamodb_atomic() -> None:
             return call_action(self)
 
     DynamoHandler.call_action = atomic_call_action  # type: ignore[method-assign]
+
+
+def _back_up_items_not_tables() -> None:
+    """Let a TransactWriteItems back up the items it touches, not the whole tables it names.
+
+    moto deep-copies every table a transaction names, to roll back a cancelled one; with a
+    transaction per recorded contact that copies the contact log and the accounts table each
+    time, which makes a run quadratic in the book. Here moto's backup is the live table itself
+    and a cancelled transaction is undone item by item. DynamoDB requests are served one at
+    a time (`_make_moto_dynamodb_atomic`), so no other request sees the swap.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    transact_write_items = DynamoDBBackend.transact_write_items
+
+    def item_before(backend: Any, entry: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any] | None] | None:
+        (_, request), *_ = entry.items()
+        try:
+            table = backend.get_table(request["TableName"])
+        except Exception:  # noqa: BLE001 - an unknown table: moto's own call reports it
+            return None
+        names = [n for n in (table.hash_key_attr, table.range_key_attr) if n is not None]
+        key = request.get("Key") or {n: request["Item"][n] for n in names if n in request["Item"]}
+        current = backend.get_item(request["TableName"], key)
+        return request["TableName"], key, copy.deepcopy(current.to_json()["Attributes"]) if current else None
+
+    def restore(backend: Any, table_name: str, key: dict[str, Any], attributes: dict[str, Any] | None) -> None:
+        if attributes is not None:
+            backend.put_item(table_name, attributes)
+        elif backend.get_item(table_name, key) is not None:
+            backend.delete_item(table_name, key)
+
+    def transact_with_item_backups(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        before = [b for b in (item_before(self, entry) for entry in transact_items) if b is not None]
+        Table.__deepcopy__ = lambda table, memo: table  # type: ignore[attr-defined]
+        try:
+            return transact_write_items(self, transact_items)
+        except Exception:
+            for backup in reversed(before):
+                restore(self, *backup)
+            raise
+        finally:
+            del Table.__deepcopy__  # type: ignore[attr-defined]
+
+    DynamoDBBackend.transact_write_items = transact_with_item_backups  # type: ignore[method-assign]
 
 
 def _cache_asl_syntax_trees() -> None:

@@ -89,6 +89,9 @@ def iam_requests(service: str, operation: str, params: dict[str, Any], named: di
     if service == "dynamodb":
         if operation == "BatchGetItem":
             return [("dynamodb:BatchGetItem", named[t]) for t in params["RequestItems"]]
+        if operation == "TransactWriteItems":  # authorized per item, as the item's own action
+            items = [(kind, request) for entry in params["TransactItems"] for kind, request in entry.items()]
+            return [(f"dynamodb:{kind}Item", named[request["TableName"]]) for kind, request in items]
         table = named[params["TableName"]]
         return [(f"dynamodb:{operation}", f"{table}/index/{params['IndexName']}" if params.get("IndexName") else table)]
     if service == "s3":

@@ -170,6 +170,97 @@ def test_a_claimed_but_unrecorded_send_is_not_repeated(stack):
     assert recorded.purpose == "pre_due"
 
 
+def _dynamodb_calls(monkeypatch):
+    """Record the DynamoDB operations PynamoDB sends from here on."""
+    from pynamodb.connection.base import Connection
+
+    seen, original = [], Connection.dispatch
+
+    def dispatch(self, operation_name, operation_kwargs):
+        seen.append(operation_name)
+        return original(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "dispatch", dispatch)
+    return seen
+
+
+def test_a_send_is_recorded_and_completed_in_one_transaction(stack, monkeypatch):
+    from escalation.aws import dynamo
+
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    seen = _dynamodb_calls(monkeypatch)
+    assert stack.call_handler("SendSmsFunction", request)["outcome"] == "sent"
+    assert seen == ["UpdateItem", "TransactWriteItems"]  # the claim, then the record with the claim done
+    account = dynamo.load("A")
+    assert account.claims[request["key"]] == "done"
+    assert account.last_fired["pre_due"].isoformat() == "2026-02-26"
+
+
+def test_an_event_between_send_and_record_keeps_its_next_check_and_the_record(stack, monkeypatch):
+    """The transaction's seq condition fails: the record and the progress still land, the event's due time stands."""
+    from escalation.aws import dynamo
+
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    original = dynamo.record
+
+    def record_after_an_event(contact, rule, expires_at, due, extra=None):
+        dynamo.AccountItem._get_connection().update_item(
+            "A", actions=[dynamo.AccountItem.event_seq.add(1), dynamo.AccountItem.due_at.set("2026-03-09T01:00:00Z")]
+        )
+        return original(contact, rule, expires_at, due, extra)
+
+    monkeypatch.setattr(dynamo, "record", record_after_an_event)
+    assert stack.call_handler("SendSmsFunction", request)["outcome"] == "sent"
+    item = dynamo.AccountItem.get("A", consistent_read=True)
+    assert item.claims.as_dict()[request["key"]] == "done"
+    assert item.due_at == "2026-03-09T01:00:00Z"
+    assert [c.purpose for c in contacts("A")] == ["pre_due"]
+
+
+def test_a_cancelled_transaction_writes_nothing_on_the_local_stack(stack):
+    """The harness backs up touched items instead of whole tables (sim/stack.py): a cancelled transaction must
+    still leave every item as it was, including a put that came before the refused update."""
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    accounts, contacts_table = f"{stack.name}-AccountsTable", f"{stack.name}-ContactsTable"
+    enroll(cn("A", "+8613800138001"))
+    before = ddb.get_item(TableName=accounts, Key={"account_id": {"S": "A"}}, ConsistentRead=True)["Item"]
+    with pytest.raises(ddb.exceptions.TransactionCanceledException):
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": contacts_table, "Item": {"account_id": {"S": "A"}, "key": {"S": "k"}}}},
+                {
+                    "Update": {
+                        "TableName": accounts,
+                        "Key": {"account_id": {"S": "A"}},
+                        "UpdateExpression": "SET stage = :s",
+                        "ConditionExpression": "event_seq = :wrong",
+                        "ExpressionAttributeValues": {":s": {"S": "late"}, ":wrong": {"N": "99"}},
+                    }
+                },
+            ]
+        )
+    assert ddb.get_item(TableName=accounts, Key={"account_id": {"S": "A"}}, ConsistentRead=True)["Item"] == before
+    assert "Item" not in ddb.get_item(TableName=contacts_table, Key={"account_id": {"S": "A"}, "key": {"S": "k"}})
+
+
+def test_a_record_already_in_the_log_still_completes_the_claim(stack):
+    """A contact logged by an earlier attempt whose claim was left "claimed" (written before records were
+    transactional): recording again keeps the first record and marks the claim done."""
+    from escalation.aws import dynamo
+
+    enroll(cn("A", "+8613800138001"))
+    request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    assert stack.call_handler("SendSmsFunction", request)["outcome"] == "sent"
+    [first] = contacts("A")
+    dynamo.AccountItem._get_connection().update_item("A", actions=[dynamo.AccountItem.claims[request["key"]].set("claimed")])
+    account = dynamo.load("A")
+    dynamo.record(first, "pre_due", 0, (account.event_seq, None))
+    assert dynamo.load("A").claims[request["key"]] == "done"
+    assert [c.provider_id for c in contacts("A")] == [first.provider_id]
+
+
 def test_payment_between_assessment_and_send_stops_the_send(stack):
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")

@@ -104,6 +104,15 @@ def test_dynamodb_units_of_counted_requests():
     assert cost_model.dynamodb_units(calls, SIZES) == (10 + 50 + 2, 20 + 40 + 10)
 
 
+def test_transactions_write_at_twice_the_units():
+    # record(): the contact's put and the account's update in one TransactWriteItems, one entry per item.
+    calls = {
+        DynamoCall("TransactWriteItems", "contacts"): 10,  # 10 x 2 x 1 (400 bytes)
+        DynamoCall("TransactWriteItems", "accounts", moves_due_index=True): 10,  # 10 x (2 x 2 + 2 x 2 index writes)
+    }
+    assert cost_model.dynamodb_units(calls, SIZES) == (0, 20 + 80)
+
+
 def test_cost_of_usage_by_service():
     usage = Usage(
         standard_transitions=1000,
