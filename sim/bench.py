@@ -38,6 +38,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -244,6 +245,7 @@ class _Frame:
     function: str
     api_cpu_s: float = 0.0
     api_wall_s: float = 0.0
+    worker_cpu_s: float = 0.0  # CPU of threads the handler started (ThreadPoolExecutor), inside AWS calls or not
     calls: Counter = field(default_factory=Counter)
 
 
@@ -290,15 +292,42 @@ class ApiCallCounter:
         def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
             return counter._count(original_call, client, operation, params)
 
-        self._restore = (original_call, original_handler)
+        self._restore = (original_call, original_handler, ThreadPoolExecutor.submit)
         botocore.client.BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
         self.stack.call_handler = self._timed_handler(original_handler)  # type: ignore[method-assign]
+        ThreadPoolExecutor.submit = self._submit_in_frame(ThreadPoolExecutor.submit)  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        original_call, original_handler = self._restore
+        original_call, original_handler, original_submit = self._restore
         botocore.client.BaseClient._make_api_call = original_call  # type: ignore[method-assign]
         self.stack.call_handler = original_handler  # type: ignore[method-assign]
+        ThreadPoolExecutor.submit = original_submit  # type: ignore[method-assign]
+
+    def _submit_in_frame(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """Work a handler hands to a thread pool (the plan's parallel shard queries) counts as that handler's."""
+        counter = self
+
+        def submit(pool: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+            frames = counter._frames()
+            if not frames:
+                return original(pool, fn, *args, **kwargs)
+            frame = frames[-1]
+
+            def in_frame() -> Any:
+                worker_frames = counter._frames()
+                worker_frames.append(frame)
+                cpu = time.thread_time()
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    worker_frames.pop()
+                    with counter._lock:
+                        frame.worker_cpu_s += time.thread_time() - cpu
+
+            return original(pool, in_frame)
+
+        return submit
 
     @contextmanager
     def tag(self, scope: str) -> Iterator[None]:
@@ -327,7 +356,7 @@ class ApiCallCounter:
                 wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
                 frames.pop()
                 with self._lock:
-                    code_cpu = max(cpu - frame.api_cpu_s, 0.0) * 1000
+                    code_cpu = max(cpu + frame.worker_cpu_s - frame.api_cpu_s, 0.0) * 1000
                     self.invocations.append(Invocation(logical, wall * 1000, code_cpu, dict(frame.calls), frame.api_wall_s * 1000))
 
         return call_handler
@@ -343,15 +372,16 @@ class ApiCallCounter:
             return response
         finally:
             scope = frame.function if frame else (getattr(self._local, "tag", None) or self.ORCHESTRATION)
-            with self._lock:
+            cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+            with self._lock:  # a handler's pool threads share its frame
                 self.calls[(scope, service, operation)] += 1
                 if frame is not None and service == "dynamodb":
                     for call in self._dynamo_calls(operation, params, response):
                         self.dynamodb[(frame.function, call)] += 1
-            if frame is not None:
-                frame.api_cpu_s += time.thread_time() - cpu
-                frame.api_wall_s += time.perf_counter() - wall
-                frame.calls[(service, operation)] += 1
+                if frame is not None:
+                    frame.api_cpu_s += cpu
+                    frame.api_wall_s += wall
+                    frame.calls[(service, operation)] += 1
 
     def _dynamo_calls(self, operation: str, params: dict[str, Any], response: Any) -> list[DynamoCall]:
         table = self._tables.get(params.get("TableName", ""), params.get("TableName", "?"))
@@ -609,7 +639,7 @@ def run_counts(run: DailyRun, deployment: cost_model.Deployment, handler_times: 
         mean_calls = {k: n / len(invocations) for k, n in calls.items()}
         own = handler_times.get(function) or HandlerTime(statistics.fmean(i.code_cpu_ms for i in invocations), 0.0)
         idle = max(own.idle_ms, pacing_ms.get(function, 0.0))
-        duration[function] = cost_model.modelled_duration_ms(own.code_cpu_ms, mean_calls, deployment.lambda_memory_mb, idle)
+        duration[function] = cost_model.modelled_duration_ms(own.code_cpu_ms, mean_calls, deployment.memory_of(function), idle)
     return RunCounts(
         due_accounts=run.accounts,
         batches=len(by_function.get(shape.assess, [])) or 1,
@@ -795,8 +825,10 @@ def deployment_from_template(template: dict[str, Any] | None = None) -> cost_mod
     asl = json.loads((ROOT / machine["DefinitionUri"]).read_text())
     escalate = asl["States"]["EscalateAccounts"]
     inline = escalate["ItemProcessor"]["States"]["EscalateEachAccount"]
+    functions = resources_of_type(template, "AWS::Serverless::Function")
     return cost_model.Deployment(
         lambda_memory_mb=int(template["Globals"]["Function"]["MemorySize"]),
+        memory_mb={f: int(res["Properties"]["MemorySize"]) for f, res in functions.items() if "MemorySize" in res["Properties"]},
         runs_per_day=sum(1 for e in machine.get("Events", {}).values() if e["Type"] == "ScheduleV2"),
         batch_size=int(template["Parameters"]["BatchSize"]["Default"]),
         map_max_concurrency=int(escalate.get("MaxConcurrency", 1000)),

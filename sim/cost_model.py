@@ -233,7 +233,7 @@ RUN, BATCH, ACTION = "run", "batch", "action"  # where the daily run invokes a f
 class Deployment:
     """What the template deploys, as it bears on cost (the bench reads these from template.yaml and the ASL)."""
 
-    lambda_memory_mb: int = 256
+    lambda_memory_mb: int = 256  # Globals
     express_memory_mb: int = 64
     runs_per_day: int = 5
     batch_size: int = 100
@@ -242,6 +242,10 @@ class Deployment:
     # Assumed: a Distributed Map is charged one parent state transition per child it starts.
     parent_transitions_per_child: float = 1.0
     include_cold_starts: bool = True
+    memory_mb: Mapping[str, int] = field(default_factory=dict)  # functions whose MemorySize is not the Globals'
+
+    def memory_of(self, function: str) -> int:
+        return self.memory_mb.get(function, self.lambda_memory_mb)
 
 
 @dataclass(frozen=True)
@@ -278,8 +282,9 @@ def _function_usage(run: RunCounts, sizes: ItemSizes, deployment: Deployment, fu
     """The Lambda, DynamoDB, SQS and S3 usage of these functions in the measured run."""
     chosen = set(functions)
     invocations = sum(n for f, n in run.invocations.items() if f in chosen)
-    memory = deployment.lambda_memory_mb
-    gb_s = sum(n * lambda_gb_seconds(run.duration_ms.get(f, 0.0), memory) for f, n in run.invocations.items() if f in chosen)
+    gb_s = sum(
+        n * lambda_gb_seconds(run.duration_ms.get(f, 0.0), deployment.memory_of(f)) for f, n in run.invocations.items() if f in chosen
+    )
     requests: dict[DynamoCall, float] = {}
     for (function, call), n in run.dynamodb.items():
         if function in chosen:
@@ -331,7 +336,7 @@ def cold_start_usage(run: RunCounts, deployment: Deployment, due_per_run: float)
         role = run.roles.get(function, ACTION)
         per_run = n if role == RUN else n * due_per_run / max(run.due_accounts, 1)
         cold = min(math.ceil(per_run), peak[role])
-        gb_s += cold * lambda_gb_seconds(run.init_ms.get(function, 0.0), deployment.lambda_memory_mb)
+        gb_s += cold * lambda_gb_seconds(run.init_ms.get(function, 0.0), deployment.memory_of(function))
     return Usage(lambda_gb_seconds=gb_s)
 
 
@@ -361,7 +366,7 @@ def per_account_execution_usage(run: RunCounts, sizes: ItemSizes, deployment: De
     assess_ms = run.duration_ms.get(run.assess_function, 0.0) / max(accounts_per_batch, 1) + api_latency_ms("dynamodb", "GetItem")
     own_assess = Usage(
         lambda_requests=1,
-        lambda_gb_seconds=lambda_gb_seconds(assess_ms, deployment.lambda_memory_mb),
+        lambda_gb_seconds=lambda_gb_seconds(assess_ms, deployment.memory_of(run.assess_function)),
         dynamodb_rru=assess.dynamodb_rru,  # the same item reads, one GetItem each instead of a share of a batch
         dynamodb_wru=assess.dynamodb_wru,
     )

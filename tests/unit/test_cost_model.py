@@ -185,6 +185,15 @@ def test_daily_usage_scales_the_measured_run():
     assert dollars["total"] == pytest.approx(expected)
 
 
+def test_a_function_with_its_own_memory_size_is_billed_at_it():
+    # The plan at 2 GB (template: PlanRun's MemorySize), the rest at the Globals' 1 GB: 0.1 s x 2 GB instead of x 1 GB.
+    bigger = Deployment(lambda_memory_mb=1024, runs_per_day=1, include_cold_starts=False, memory_mb={"Plan": 2048})
+    assert bigger.memory_of("Plan") == 2048 and bigger.memory_of("Assess") == 1024
+    usage = cost_model.daily_usage(MEASURED, SIZES, bigger, due_per_day=1000)
+    base = cost_model.daily_usage(MEASURED, SIZES, DEPLOYMENT, due_per_day=1000)
+    assert usage.lambda_gb_seconds - base.lambda_gb_seconds == pytest.approx(0.1)
+
+
 def test_runs_per_day_repeat_only_the_fixed_part():
     one = cost_model.daily_usage(MEASURED, SIZES, DEPLOYMENT, 1000)
     five = cost_model.daily_usage(MEASURED, SIZES, Deployment(lambda_memory_mb=1024, runs_per_day=5, include_cold_starts=False), 1000)

@@ -27,7 +27,7 @@ from .legal import tend_review
 def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
     """Query every due-index shard up to the run's instant and write the manifest of batches."""
     until = as_utc(as_of)
-    ids = list(dynamo.due_account_ids(until))
+    ids = dynamo.due_account_ids(until)
     size = settings.batch_size
     batches = [
         {"run_id": run_id, "as_of": as_of, "batch": n, "account_ids": ids[i : i + size]} for n, i in enumerate(range(0, len(ids), size))
