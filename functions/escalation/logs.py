@@ -32,13 +32,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
-from aws_lambda_powertools.utilities.data_masking import DataMasking
-from aws_lambda_powertools.utilities.data_masking.provider import BaseProvider
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_masking import DataMasking
 
 MASK = "*****"
 PERSONAL_KEYS = frozenset(
@@ -103,18 +105,27 @@ def _mask_keyed_value(match: re.Match[str]) -> str:
     return match["key"] + masked
 
 
-class _PersonalValueProvider(BaseProvider):
-    """DataMasking's `erase` for personal keys: phones keep country code and last two digits, the rest is `*****`."""
+@cache
+def _masker() -> DataMasking:
+    """Powertools DataMasking whose `erase` masks the value of a personal key.
 
-    def erase(self, data: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(data, list | tuple | set):
-            return type(data)(self.erase(item) for item in data)
-        if isinstance(data, str) and PHONE_PATTERN.fullmatch(data.strip()):
-            return mask_phone(data)
-        return MASK
+    Built on the first record that has a personal key (the handlers' own records have none):
+    importing DataMasking and its JSONPath parser would cost every cold start ~15 ms.
+    """
+    from aws_lambda_powertools.utilities.data_masking import DataMasking
+    from aws_lambda_powertools.utilities.data_masking.provider import BaseProvider
 
+    class PersonalValueProvider(BaseProvider):
+        """Phones keep country code and last two digits, the rest is `*****`."""
 
-_MASKER = DataMasking(provider=_PersonalValueProvider(), raise_on_missing_field=False)
+        def erase(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(data, list | tuple | set):
+                return type(data)(self.erase(item) for item in data)
+            if isinstance(data, str) and PHONE_PATTERN.fullmatch(data.strip()):
+                return mask_phone(data)
+            return MASK
+
+    return DataMasking(provider=PersonalValueProvider(), raise_on_missing_field=False)
 
 
 def _personal_keys(value: Any, found: set[str]) -> set[str]:
@@ -144,7 +155,7 @@ def mask_record(record: dict[str, Any]) -> dict[str, Any]:
     """A JSON-compatible log record with its personal data masked: personal keys, then free text."""
     keys = _personal_keys(record, set())
     if keys:  # only expressions that match: DataMasking warns about the others
-        record = _MASKER.erase(record, fields=[f"$..{k}" for k in sorted(keys)])
+        record = _masker().erase(record, fields=[f"$..{k}" for k in sorted(keys)])
     return _mask_strings(record)
 
 

@@ -5,7 +5,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from escalation.config import SETTINGS
 from escalation.logs import make_logger
 from escalation.observability import observed
-from escalation.service.legal import refer
+from escalation.service.referral import refer
 
 logger = make_logger()
 
