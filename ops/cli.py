@@ -106,6 +106,8 @@ def _runs_text(rows: list[dict[str, Any]]) -> str:
         actions = ", ".join(f"{k} {v}" for k, v in sorted(report.get("actions", {}).items())) or "no actions"
         failed = report.get("failed") or []
         lines.append(f"{r['run']}  {r['status']:<9} as of {r['as_of']}  due {report.get('due', '?')}  {actions}")
+        if report.get("sms_queued"):
+            lines.append(f"    SMS to the outbox: {report['sms_queued']} (the paced senders send them; see the SmsBacklog alarm)")
         if report.get("skip_reasons"):
             lines.append("    skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(report["skip_reasons"].items())))
         if failed:

@@ -226,7 +226,14 @@ def modelled_duration_ms(code_cpu_ms: float, calls: Mapping[tuple[str, str], flo
 
 
 # ---------------------------------------------------------------------- a measured daily run
-RUN, BATCH, ACTION = "run", "batch", "action"  # where the daily run invokes a function: once, per Map child, per decision
+# Where a function runs: once a run, once per Map child, once per decision in a child, or per batch of
+# messages from the SMS outbox (outside the run; Lambda's SQS event source).
+RUN, BATCH, ACTION, OUTBOX = "run", "batch", "action", "outbox"
+# Lambda's SQS event source polls an empty queue with long polls (20 s) from about five pollers:
+# ~15 ReceiveMessage a minute whatever the traffic (an assumption: AWS does not publish the number).
+ESM_IDLE_RECEIVES_PER_DAY = 5 * 3 * 60 * 24
+# Per batch the event source takes from the queue: one ReceiveMessage and one DeleteMessageBatch.
+ESM_REQUESTS_PER_BATCH = 2
 
 
 @dataclass(frozen=True)
@@ -242,6 +249,7 @@ class Deployment:
     # Assumed: a Distributed Map is charged one parent state transition per child it starts.
     parent_transitions_per_child: float = 1.0
     include_cold_starts: bool = True
+    sms_senders: int = 4  # the SMS sender's reserved concurrency (SmsSenders)
     memory_mb: Mapping[str, int] = field(default_factory=dict)  # functions whose MemorySize is not the Globals'
 
     def memory_of(self, function: str) -> int:
@@ -262,6 +270,7 @@ class RunCounts:
     dynamodb: Mapping[tuple[str, DynamoCall], int]  # (function, request) -> count
     init_ms: Mapping[str, float] = field(default_factory=dict)  # function -> cold-start init (import) time
     assess_function: str = "AssessAccountsFunction"
+    outbox_messages: int = 0  # SMS decisions the run posted to the outbox (each one a message to the senders)
 
     def functions(self, *roles: str) -> list[str]:
         return [f for f in self.invocations if self.roles.get(f, ACTION) in roles]
@@ -313,8 +322,11 @@ def run_fixed_usage(run: RunCounts, sizes: ItemSizes, deployment: Deployment) ->
 
 
 def run_variable_usage(run: RunCounts, sizes: ItemSizes, deployment: Deployment) -> Usage:
-    """What the measured run's due accounts cost: the per-batch and per-decision functions, the Express children."""
-    own = _function_usage(run, sizes, deployment, run.functions(BATCH, ACTION))
+    """What the measured run's due accounts cost: the per-batch, per-decision and outbox functions, the Express
+    children, and the SQS event source's receive and delete per outbox batch."""
+    own = _function_usage(run, sizes, deployment, run.functions(BATCH, ACTION, OUTBOX))
+    outbox_batches = sum(run.invocations[f] for f in run.functions(OUTBOX))
+    own = own + Usage(sqs_requests=ESM_REQUESTS_PER_BATCH * outbox_batches)
     children = Usage(
         standard_transitions=run.batches * deployment.parent_transitions_per_child,
         express_requests=run.batches,
@@ -330,7 +342,7 @@ def cold_start_usage(run: RunCounts, deployment: Deployment, due_per_run: float)
         return Usage()
     children = math.ceil(due_per_run / deployment.batch_size) if due_per_run > 0 else 0
     map_children = min(children, deployment.map_max_concurrency)
-    peak = {RUN: 1, BATCH: map_children, ACTION: map_children * deployment.inline_max_concurrency}
+    peak = {RUN: 1, BATCH: map_children, ACTION: map_children * deployment.inline_max_concurrency, OUTBOX: deployment.sms_senders}
     gb_s = 0.0
     for function, n in run.invocations.items():
         role = run.roles.get(function, ACTION)
@@ -345,7 +357,8 @@ def daily_usage(run: RunCounts, sizes: ItemSizes, deployment: Deployment, due_pe
     per_account = run_variable_usage(run, sizes, deployment).scaled(1 / max(run.due_accounts, 1))
     due_per_run = due_per_day / deployment.runs_per_day
     fixed = run_fixed_usage(run, sizes, deployment) + cold_start_usage(run, deployment, due_per_run)
-    return fixed.scaled(deployment.runs_per_day) + per_account.scaled(due_per_day)
+    idle_polling = Usage(sqs_requests=ESM_IDLE_RECEIVES_PER_DAY) if run.functions(OUTBOX) else Usage()
+    return fixed.scaled(deployment.runs_per_day) + idle_polling + per_account.scaled(due_per_day)
 
 
 def per_account_execution_usage(run: RunCounts, sizes: ItemSizes, deployment: Deployment, due_per_day: float) -> Usage:
@@ -358,8 +371,8 @@ def per_account_execution_usage(run: RunCounts, sizes: ItemSizes, deployment: De
     (they would only add to its cost).
     """
     per_due = 1 / max(run.due_accounts, 1)
-    action_functions = run.functions(ACTION)
-    actions = sum(run.invocations[f] for f in action_functions) * per_due
+    action_functions = run.functions(ACTION, OUTBOX)  # its Tasks send the same texts and queue the same work
+    actions = (sum(run.invocations[f] for f in run.functions(ACTION)) + run.outbox_messages) * per_due
     dispatch = _function_usage(run, sizes, deployment, action_functions).scaled(per_due)
     assess = _function_usage(run, sizes, deployment, [run.assess_function]).scaled(per_due)
     accounts_per_batch = run.due_accounts / max(run.invocations.get(run.assess_function, 1), 1)

@@ -28,6 +28,8 @@ from .template import resources_of_type
 
 PROFILES = ("CN", "US", "EU")
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")  # as escalation.contract.E164
+# The due dates escalation.contract.Day accepts (the years 2000-2199): the ladder's date arithmetic relies on them.
+DUE_DATES = (date(2000, 1, 1), date(2199, 12, 31))
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "payment": ("amount",),
     "balance_update": ("balance", "fees"),
@@ -168,7 +170,9 @@ def _account(raw: Any, item: str, fail: Callable[[str, str], ScenarioError]) -> 
     _amount(raw.get("fees", "0"), lambda m: fail(f"{item}.fees", m))
     if not re.fullmatch(r"[A-Z]{3}", str(raw["currency"])):
         raise fail(f"{item}.currency", "must be an ISO 4217 code like CNY")
-    _date(raw["due_date"], lambda m: fail(f"{item}.due_date", m))
+    due = _date(raw["due_date"], lambda m: fail(f"{item}.due_date", m))
+    if not DUE_DATES[0] <= due <= DUE_DATES[1]:
+        raise fail(f"{item}.due_date", f"must be between {DUE_DATES[0]} and {DUE_DATES[1]}")
     if raw.get("profile") is not None and raw["profile"] not in PROFILES:
         raise fail(f"{item}.profile", f"must be one of {', '.join(PROFILES)}")
     if raw.get("timezone"):
@@ -336,6 +340,7 @@ class Replay:
     def _finish_run(self, name: str, as_of: str, result: dict[str, Any]) -> None:
         if result["status"] != "SUCCEEDED":
             raise RuntimeError(f"run {name} {result['status']}: {result.get('cause', '')[:300]}")
+        self.stack.poll_queues()  # the SMS senders work through what the run posted to the outbox
         report = json.loads(result.get("output") or "{}")
         self.runs.append({"run_id": name, "as_of": as_of, **report})
 

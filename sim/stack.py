@@ -363,8 +363,8 @@ class LocalStack:
         if response.get("FailedEntryCount"):
             raise RuntimeError(f"PutEvents failed: {response['Entries']}")
 
-    def poll_queues(self, max_rounds: int = 10) -> int:
-        """Do what Lambda's SQS event source mappings do: feed each queue's messages to its function.
+    def poll_queues(self, max_rounds: int = 100_000) -> int:
+        """Do what Lambda's SQS event source mappings do: feed each queue's messages to its function, until it is empty.
 
         The mappings come from template.yaml (functions' `Type: SQS` events). Failed batch items
         become visible again at once and are retried; SQS moves them to the DLQ after

@@ -11,6 +11,7 @@ from .domain.messages import Sender
 @dataclass(frozen=True)
 class Settings:
     manifest_bucket: str
+    sms_outbox_url: str
     call_queue_url: str
     visit_queue_url: str
     legal_referral_queue_url: str
@@ -27,6 +28,7 @@ class Settings:
         env = os.environ
         return cls(
             manifest_bucket=env.get("MANIFEST_BUCKET", ""),
+            sms_outbox_url=env.get("SMS_OUTBOX_URL", ""),
             call_queue_url=env.get("CALL_QUEUE_URL", ""),
             visit_queue_url=env.get("VISIT_QUEUE_URL", ""),
             legal_referral_queue_url=env.get("LEGAL_REFERRAL_QUEUE_URL", ""),

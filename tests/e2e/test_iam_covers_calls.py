@@ -100,8 +100,8 @@ def iam_requests(service: str, operation: str, params: dict[str, Any], named: di
             assert fnmatch.fnmatchcase(params.get("Prefix", ""), "runs/*"), params  # the statement's s3:prefix condition
             return [("s3:ListBucket", bucket)]
         return [(f"s3:{operation}", f"{bucket}/{params['Key']}")]
-    if service == "sqs":
-        return [(f"sqs:{operation}", named[params["QueueUrl"]])]
+    if service == "sqs":  # SendMessageBatch is authorized as sqs:SendMessage
+        return [(f"sqs:{operation.removesuffix('Batch')}", named[params["QueueUrl"]])]
     if service == "sns":
         target = named[params["TopicArn"]] if "TopicArn" in params else "*"  # an SMS to a number has no ARN
         return [(f"sns:{operation}", target)]

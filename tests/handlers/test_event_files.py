@@ -1,7 +1,7 @@
 """Every function in template.yaml has a `sam local invoke` event file, events/<LogicalId>.json, and each works.
 
 Each file is the exact payload the function receives in AWS (the state machines' Task parameters, or an SQS
-batch for the ingest function). Here each is run in-process on the template's stack on moto, after setting up
+batch for the ingest function and the SMS sender). Here each is run in-process on the template's stack on moto, after setting up
 the state it presumes (account A-1 enrolled, its calls unanswered, a legal review waiting, ...), and the result
 is checked, so a change to a handler's input breaks this test instead of leaving a stale file behind.
 
@@ -110,12 +110,20 @@ def plan_run(stack: LocalStack, event: dict) -> None:
     assert [item["account_ids"] for item in json.loads(manifest)] == [["A-1"]]
 
 
+def outbox_request(event: dict) -> dict:
+    """The decision an SMS outbox message (SendSmsFunction's event is a batch of them) carries."""
+    [record] = event["Records"]
+    return json.loads(record["body"])
+
+
 def assess_accounts(stack: LocalStack, event: dict) -> None:
     enroll_a1()
     decisions = stack.call_handler("AssessAccountsFunction", event)["decisions"]
-    assert {(d["action"], d["rule"]) for d in decisions} == {("sms", "reminder"), ("call", "early_call")}
-    # The dispatch files are these decisions, verbatim.
-    assert event_file("SendSmsFunction") in decisions
+    posted = stack.queue_messages("SmsOutbox")
+    assert {(d["action"], d["rule"]) for d in decisions} == {("call", "early_call")}
+    assert {(d["action"], d["rule"]) for d in posted} == {("sms", "reminder")}
+    # The dispatch files are these decisions, verbatim: the SMS as posted to the outbox, the call as the Map passes it on.
+    assert outbox_request(event_file("SendSmsFunction")) in posted
     assert event_file("QueueCallFunction") in decisions
 
 
@@ -123,8 +131,11 @@ def send_sms(stack: LocalStack, event: dict) -> None:
     from escalation.aws import dynamo
 
     enroll_a1()
-    as_assessed(stack, event)
-    assert stack.call_handler("SendSmsFunction", event)["outcome"] == "sent"
+    request = outbox_request(event)
+    batch = {"run_id": request["run_id"], "as_of": request["as_of"], "batch": 0, "account_ids": ["A-1"]}
+    stack.call_handler("AssessAccountsFunction", batch)
+    assert request in stack.queue_messages("SmsOutbox")  # the file's message is, verbatim, what the assessment posts
+    assert stack.call_handler("SendSmsFunction", event) == {"batchItemFailures": []}
     [(phone, text)] = stack.sms_sent()
     assert phone == A1["phone"]
     assert "19,120.00" in text

@@ -71,8 +71,10 @@ def plan(stack: LocalStack, as_of: str, run_id: str = "run-1") -> tuple[dict, li
 
 
 def assess(stack: LocalStack, as_of: str, *account_ids: str, run_id: str = "run-1") -> list[dict]:
+    """The batch's decisions: its SMS as posted to the outbox, the others as the Map's dispatch states get them."""
     event = {"run_id": run_id, "as_of": as_of, "batch": 0, "account_ids": list(account_ids)}
-    return stack.call_handler("AssessAccountsFunction", event)["decisions"]
+    decisions = stack.call_handler("AssessAccountsFunction", event)["decisions"]
+    return stack.queue_messages("SmsOutbox") + decisions
 
 
 def decision(decisions: list[dict], action: str, account_id: str | None = None) -> dict:
@@ -115,10 +117,55 @@ def test_assessment_decides_what_the_ladder_wants(stack):
 
 
 # ---------------------------------------------------------------------- send_sms
+def outbox_message(request: dict, message_id: str = "m-1") -> dict:
+    """An SMS outbox message as Lambda's SQS event source hands it to the sender."""
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"r-{message_id}",
+        "body": json.dumps(request),
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:local-SmsOutbox",
+        "awsRegion": "us-east-1",
+    }
+
+
+def send_sms(stack: LocalStack, request: dict) -> dict:
+    """One outbox message through the sender's per-message step: what its dispatch did (the batch is tested below)."""
+    import importlib
+
+    return importlib.import_module("send_sms.app").record_handler(outbox_message(request))
+
+
+def test_the_sender_returns_a_failed_message_to_the_outbox_and_sends_the_others(stack, monkeypatch):
+    """A batch from the outbox: a throttled send is a batch item failure (SQS delivers it again), the rest go out."""
+    from escalation.aws import sms
+
+    enroll(cn("A", "+8613800138001"), cn("B", "+8613800138002"))
+    decisions = assess(stack, PRE_DUE_RUN, "A", "B")
+    first, second = decision(decisions, "sms", "A"), decision(decisions, "sms", "B")
+    original, calls = sms.send_sms, {"n": 0}
+
+    def throttle_the_first(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sms.SmsThrottled("Rate exceeded")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sms, "send_sms", throttle_the_first)
+    response = stack.call_handler("SendSmsFunction", {"Records": [outbox_message(first, "m-1"), outbox_message(second, "m-2")]})
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert [phone for phone, _ in stack.sms_sent()] == ["+8613800138002"]
+    assert send_sms(stack, first)["outcome"] == "sent"  # delivered again: the released claim lets it go
+    assert len(stack.sms_sent()) == 2
+
+
 def test_send_sms_publishes_one_sms_and_records_one_contact(stack):
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
-    result = stack.call_handler("SendSmsFunction", request)
+    result = send_sms(stack, request)
     assert result["outcome"] == "sent"
     sent = stack.sms_sent()
     assert len(sent) == 1
@@ -135,8 +182,8 @@ def test_send_sms_publishes_one_sms_and_records_one_contact(stack):
 def test_send_sms_twice_sends_once(stack):
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
-    first = stack.call_handler("SendSmsFunction", request)
-    second = stack.call_handler("SendSmsFunction", request)
+    first = send_sms(stack, request)
+    second = send_sms(stack, request)
     assert first["outcome"] == "sent"
     assert second["outcome"] != "sent"
     assert len(stack.sms_sent()) == 1
@@ -146,8 +193,8 @@ def test_send_sms_twice_sends_once(stack):
 def test_send_sms_twice_reports_the_second_as_duplicate(stack):
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
-    stack.call_handler("SendSmsFunction", request)
-    assert stack.call_handler("SendSmsFunction", request)["outcome"] == "duplicate"
+    send_sms(stack, request)
+    assert send_sms(stack, request)["outcome"] == "duplicate"
 
 
 def test_a_claimed_but_unrecorded_send_is_not_repeated(stack):
@@ -162,7 +209,7 @@ def test_a_claimed_but_unrecorded_send_is_not_repeated(stack):
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
     dynamo.claim("A", request["key"], request["event_seq"], {Status.ACTIVE})
-    result = stack.call_handler("SendSmsFunction", request)
+    result = send_sms(stack, request)
     assert result["outcome"] == "recovered"
     assert stack.sms_sent() == []
     [recorded] = dynamo.contacts_of("A")
@@ -190,7 +237,7 @@ def test_a_send_is_recorded_and_completed_in_one_transaction(stack, monkeypatch)
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
     seen = _dynamodb_calls(monkeypatch)
-    assert stack.call_handler("SendSmsFunction", request)["outcome"] == "sent"
+    assert send_sms(stack, request)["outcome"] == "sent"
     assert seen == ["UpdateItem", "TransactWriteItems"]  # the claim, then the record with the claim done
     account = dynamo.load("A")
     assert account.claims[request["key"]] == "done"
@@ -212,7 +259,7 @@ def test_an_event_between_send_and_record_keeps_its_next_check_and_the_record(st
         return original(contact, rule, expires_at, due, extra)
 
     monkeypatch.setattr(dynamo, "record", record_after_an_event)
-    assert stack.call_handler("SendSmsFunction", request)["outcome"] == "sent"
+    assert send_sms(stack, request)["outcome"] == "sent"
     item = dynamo.AccountItem.get("A", consistent_read=True)
     assert item.claims.as_dict()[request["key"]] == "done"
     assert item.due_at == "2026-03-09T01:00:00Z"
@@ -252,7 +299,7 @@ def test_a_record_already_in_the_log_still_completes_the_claim(stack):
 
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
-    assert stack.call_handler("SendSmsFunction", request)["outcome"] == "sent"
+    assert send_sms(stack, request)["outcome"] == "sent"
     [first] = contacts("A")
     dynamo.AccountItem._get_connection().update_item("A", actions=[dynamo.AccountItem.claims[request["key"]].set("claimed")])
     account = dynamo.load("A")
@@ -265,7 +312,7 @@ def test_payment_between_assessment_and_send_stops_the_send(stack):
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
     ingest({"type": "payment", "account_id": "A", "amount": "100.00"}, "2026-02-26T02:00:01Z")
-    result = stack.call_handler("SendSmsFunction", request)
+    result = send_sms(stack, request)
     assert result == {"account_id": "A", "outcome": "skipped", "reason": "changed_since_assessment"}
     assert stack.sms_sent() == []
     assert contacts("A") == []
@@ -285,7 +332,7 @@ def test_full_payment_between_assessment_and_call_stops_the_call(stack):
 def test_number_opted_out_at_the_provider_is_not_texted(stack):
     enroll(cn("A", "+8613800138099"))  # moto's SNS lists numbers ending in 99 as opted out
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
-    result = stack.call_handler("SendSmsFunction", request)
+    result = send_sms(stack, request)
     assert result["outcome"] == "skipped"
     assert result["reason"] == "opted_out_at_provider"
     assert stack.sms_sent() == []
@@ -296,7 +343,7 @@ def test_send_after_the_window_closed_is_not_sent(stack):
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
     late = {**request, "as_of": "2026-02-26T13:30:00Z"}  # 21:30 in Shanghai
-    assert stack.call_handler("SendSmsFunction", late)["outcome"] == "skipped"
+    assert send_sms(stack, late)["outcome"] == "skipped"
     assert stack.sms_sent() == []
 
 
@@ -305,7 +352,7 @@ def test_partial_payment_changes_the_amount_in_the_next_text(stack):
     ingest({"type": "payment", "account_id": "A", "amount": "100.00"}, "2026-03-01T12:00:00Z")
     request = decision(assess(stack, "2026-03-02T02:00:00Z", "A"), "sms")
     assert request["rule"] == "reminder"
-    assert stack.call_handler("SendSmsFunction", request)["outcome"] == "sent"
+    assert send_sms(stack, request)["outcome"] == "sent"
     ((_, text),) = stack.sms_sent()
     assert "19,020.00" in text  # 18800 + 320 - 100
     assert "19,120.00" not in text
@@ -316,7 +363,7 @@ def test_cn_contact_is_kept_at_least_five_years(stack):
 
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
-    stack.call_handler("SendSmsFunction", request)
+    send_sms(stack, request)
     item = dynamo.ContactItem.get("A", request["key"])
     sent_at = datetime(2026, 2, 26, 2, 0, tzinfo=UTC)
     assert item.expires_at >= sent_at.replace(year=2031).timestamp()
@@ -370,8 +417,12 @@ def test_daily_run_state_machine_sends_the_pre_due_sms_once(stack):
     enroll(cn("A", "+8613800138001"), cn("LATER", "+8613800138002", due="2026-04-01"))
     first = stack.run_state_machine("DailyRunStateMachine", {"as_of": PRE_DUE_RUN, "group": "t"}, name="run-a")
     assert first["status"] == "SUCCEEDED"
+    assert json.loads(first["output"])["sms_queued"] == 1
+    assert stack.sms_sent() == []  # the run posted it to the outbox; the senders send it
+    stack.poll_queues()
     again = stack.run_state_machine("DailyRunStateMachine", {"as_of": "2026-02-26T09:00:00Z", "group": "t"}, name="run-b")
     assert again["status"] == "SUCCEEDED"
+    stack.poll_queues()
     assert [phone for phone, _ in stack.sms_sent()] == ["+8613800138001"]
     assert [c.purpose for c in contacts("A")] == ["pre_due"]
     assert contacts("LATER") == []
@@ -400,8 +451,8 @@ def test_crash_after_send_never_sends_twice(stack, monkeypatch):
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
     _crash_record_once(monkeypatch)
     with pytest.raises(RuntimeError):
-        stack.call_handler("SendSmsFunction", request)
-    retry = stack.call_handler("SendSmsFunction", request)
+        send_sms(stack, request)
+    retry = send_sms(stack, request)
     assert retry["outcome"] != "sent"
     assert len(stack.sms_sent()) == 1
 
@@ -411,8 +462,8 @@ def test_crash_after_send_still_records_the_contact_on_retry(stack, monkeypatch)
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
     _crash_record_once(monkeypatch)
     with pytest.raises(RuntimeError):
-        stack.call_handler("SendSmsFunction", request)
-    stack.call_handler("SendSmsFunction", request)
+        send_sms(stack, request)
+    send_sms(stack, request)
     assert len(stack.sms_sent()) == 1
     assert [c.purpose for c in contacts("A")] == ["pre_due"]
 
@@ -422,7 +473,7 @@ def test_crash_after_send_does_not_repeat_the_rule_next_day(stack, monkeypatch):
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
     _crash_record_once(monkeypatch)
     with pytest.raises(RuntimeError):
-        stack.call_handler("SendSmsFunction", request)
+        send_sms(stack, request)
     next_day = assess(stack, "2026-02-27T02:00:00Z", "A", run_id="run-2")
     assert [d for d in next_day if d["action"] == "sms"] == []
 
@@ -476,7 +527,7 @@ def test_a_number_opted_out_at_the_provider_closes_the_sms_channel(stack):
 
     enroll(cn("A", "+8613800138099"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
-    result = stack.call_handler("SendSmsFunction", request)
+    result = send_sms(stack, request)
     assert result["reason"] == "opted_out_at_provider"
     assert stack.sms_sent() == []
     assert "sms" in dynamo.load("A").opted_out

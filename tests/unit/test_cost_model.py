@@ -243,3 +243,30 @@ def test_child_duration_runs_decisions_in_waves():
     # 100 decisions in one child at 10 at a time: 10 waves of the mean dispatch after the assessment.
     assert MEASURED.child_duration_at(10) == pytest.approx(1000 + 10 * 50)
     assert MEASURED.child_duration_at(100) == pytest.approx(1000 + 50)
+
+
+def test_sms_through_the_outbox_leave_the_map_child_and_add_the_event_sources_requests():
+    # The same 100 SMS, sent by an outbox consumer in 10 batches of 10 (each batch 10 x 50 ms) instead of per decision.
+    outbox = RunCounts(
+        **{
+            **MEASURED.__dict__,
+            "roles": {**MEASURED.roles, "Sms": cost_model.OUTBOX},
+            "invocations": {**MEASURED.invocations, "Sms": 10},
+            "duration_ms": {**MEASURED.duration_ms, "Sms": 500.0},
+            "outbox_messages": 100,
+        }
+    )
+    assert outbox.child_duration_at(10) == pytest.approx(1000)  # the child only assesses now
+    per_run, per_decision = (cost_model.daily_usage(r, SIZES, DEPLOYMENT, 1000) for r in (outbox, MEASURED))
+    # Per day: the event source's idle long polls; per outbox batch, one receive and one delete.
+    assert per_run.sqs_requests - per_decision.sqs_requests == pytest.approx(cost_model.ESM_IDLE_RECEIVES_PER_DAY + 10 * 10 * 2)
+    assert per_run.lambda_requests == pytest.approx(per_decision.lambda_requests - 10 * 90)
+    assert per_run.lambda_gb_seconds == pytest.approx(per_decision.lambda_gb_seconds)  # the same sending time
+    # Cold starts: the senders' reserved concurrency, not the Map's inline fan-out.
+    cold = cost_model.cold_start_usage(
+        RunCounts(**{**outbox.__dict__, "init_ms": {"Sms": 500.0}}), Deployment(lambda_memory_mb=1024, sms_senders=4), 1000
+    )
+    assert cold.lambda_gb_seconds == pytest.approx(4 * 0.5)
+    # The per-account-execution alternative still sends every text with its own Task.
+    alternative = cost_model.per_account_execution_usage(outbox, SIZES, DEPLOYMENT, 1000)
+    assert alternative.standard_transitions == pytest.approx(1000 * (cost_model.ALTERNATIVE_STATES_PER_DAY + 1))

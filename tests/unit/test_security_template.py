@@ -55,11 +55,13 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         DATA_KEY,
     },
     # runs.assess: load_many, recover_stale_claims (record + a legal review started again), the calendar
-    # (save_event_fields), tend_review (legal_token, heartbeat, ReviewExpired), reschedule, the batch summary.
+    # (save_event_fields), tend_review (legal_token, heartbeat, ReviewExpired), reschedule, the SMS outbox
+    # (sms_outbox.post: SendMessageBatch), the batch summary.
     "AssessAccountsFunction": ACCOUNTS_RW
     | {
         ("dynamodb:BatchGetItem", "AccountsTable"),
         RECORD,
+        ("sqs:SendMessage", "SmsOutbox"),
         ("s3:PutObject", "ManifestBucket/runs/*/batches/*"),
         ("states:StartExecution", REVIEW),
         ("states:SendTaskHeartbeat", REVIEW),
@@ -67,7 +69,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         DECRYPT,
         DATA_KEY,
     },
-    # dispatch: claim/release/complete (UpdateItem), _refused (GetItem), record; sms.opted_out, sms.send_sms.
+    # dispatch: claim/release (UpdateItem), _refused (GetItem), record (TransactWriteItems: PutItem + UpdateItem);
+    # sms.opted_out, sms.send_sms. Reading the outbox is the SQS event source's (SAM adds its poller policy).
     "SendSmsFunction": ACCOUNTS_RW | {RECORD, ("sns:Publish", "*"), ("sns:CheckIfPhoneNumberIsOptedOut", "*"), DECRYPT},
     "QueueCallFunction": ACCOUNTS_RW | {RECORD, ("sqs:SendMessage", "CallQueue"), DECRYPT, DATA_KEY},
     "QueueVisitFunction": ACCOUNTS_RW | {RECORD, ("sqs:SendMessage", "VisitQueue"), DECRYPT, DATA_KEY},
@@ -92,7 +95,6 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
             for f in (
                 "PlanRunFunction",
                 "AssessAccountsFunction",
-                "SendSmsFunction",
                 "QueueCallFunction",
                 "QueueVisitFunction",
                 "RequestLegalReviewFunction",

@@ -14,7 +14,7 @@ THROTTLE_CODES = frozenset({"Throttling", "ThrottlingException", "ThrottledExcep
 
 
 class SmsThrottled(ProviderRefused):
-    """The provider refused the send for rate (nothing was sent; the state machine retries with backoff)."""
+    """The provider refused the send for rate (nothing was sent; the message returns to the outbox, retried later)."""
 
 
 class SmsFailed(ProviderRefused):

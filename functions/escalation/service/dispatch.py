@@ -14,7 +14,8 @@ its claim taken but not done does not act again: at most one contact per key.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,7 +28,7 @@ from ..domain.messages import MessageContext, render_sms
 from ..domain.model import CONTACTABLE, Account, Action, Contact, RecentContact, Stage, Status
 from ..domain.policy import DEFAULT_POLICY
 from ..domain.windows import as_utc, primary_zone, zones_for
-from ..observability import count
+from ..observability import count, count_by
 from .context import context_for, policy_version, profile_of
 
 
@@ -98,6 +99,14 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
         raise
     # From here the side effect has happened: a failure leaves the claim for `recover`.
     return record_contact(account, request, now, to, text, provider_id, extra, settings)
+
+
+def count_dispatches(outcomes: Iterable[Any]) -> None:
+    """Metrics of dispatch results: DispatchOutcomes by outcome, Contacts (sent or recovered) by action and profile."""
+    results = [o for o in outcomes if isinstance(o, dict)]
+    count_by("DispatchOutcomes", Counter((str(o.get("outcome", "unknown")),) for o in results), ("outcome",))
+    done = (o for o in results if o.get("outcome") in ("sent", "recovered"))
+    count_by("Contacts", Counter((str(o.get("action")), str(o.get("profile"))) for o in done), ("action", "profile"))
 
 
 def _refused(request: Request, settings: Settings) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from ..aws import dynamo, manifests
+from ..aws import dynamo, manifests, sms_outbox
 from ..config import Settings
 from ..domain.events import lift_expired_holds
 from ..domain.ladder import Context, decide, next_check, promise_expired
@@ -20,7 +20,7 @@ from ..domain.model import Account, Status
 from ..domain.windows import as_utc, window_opens
 from ..observability import count, count_by
 from .context import context_for
-from .dispatch import recover_stale_claims
+from .dispatch import count_dispatches, recover_stale_claims
 from .legal import tend_review
 
 
@@ -45,7 +45,9 @@ def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
 
 
 def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings: Settings) -> dict[str, Any]:
-    """Decide for every account of a batch. Actions go on to dispatch; accounts with none are rescheduled."""
+    """Decide for every account of a batch. Accounts with no action are rescheduled; SMS go to the
+    outbox for the paced senders; calls, visits and legal reviews go on to the Map's dispatch states.
+    """
     now = as_utc(as_of)
     decisions: list[dict[str, Any]] = []
     reasons: Counter[str] = Counter()
@@ -85,14 +87,20 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
         ]
     count_by("Decisions", Counter((d["action"], d["profile"]) for d in decisions if d["action"] != "skip"), ("action", "profile"))
     count_by("Skips", Counter((reason,) for reason in reasons.elements()), ("reason",))
+    texts = [d for d in decisions if d["action"] == "sms"]
+    # SMS leave the run here: the senders work through the outbox at the SMS rate, so the run's
+    # length does not depend on it. Posting before the batch summary: a refused post fails the
+    # assessment, which the Map retries (a text posted twice is sent once: the claim decides).
+    sms_outbox.post(settings.sms_outbox_url, texts)
     summary = {
         "batch": batch,
         "assessed": len(account_ids),
         "actions": dict(Counter(d["action"] for d in decisions)),
+        "sms_queued": len(texts),
         "skip_reasons": dict(reasons),
     }
     manifests.write_json(settings.manifest_bucket, f"runs/{run_id}/batches/{batch:05d}.json", summary)
-    return {"run_id": run_id, "batch": batch, "decisions": decisions}
+    return {"run_id": run_id, "batch": batch, "decisions": [d for d in decisions if d["action"] != "sms"]}
 
 
 def record_outcomes(run_id: str, batch: int, outcomes: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
@@ -106,9 +114,7 @@ def record_outcomes(run_id: str, batch: int, outcomes: list[dict[str, Any]], set
         for o in outcomes
         if isinstance(o, dict) and o.get("outcome") == "failed"
     ]
-    count_by("DispatchOutcomes", Counter((outcome,) for outcome in counts.elements()), ("outcome",))
-    done = (o for o in outcomes if isinstance(o, dict) and o.get("outcome") in ("sent", "recovered"))
-    count_by("Contacts", Counter((str(o.get("action")), str(o.get("profile"))) for o in done), ("action", "profile"))
+    count_dispatches(outcomes)
     part = {"batch": batch, "outcomes": dict(counts), "failed": failed}
     manifests.write_json(settings.manifest_bucket, f"runs/{run_id}/outcomes/{batch:05d}.json", part)
     return {"batch": batch, "outcomes": dict(counts), "failed": len(failed)}
@@ -147,9 +153,10 @@ def summarize(run_id: str, as_of: str, due: int, settings: Settings) -> dict[str
     """Aggregate the batch summaries into the run report (S3) and return it."""
     actions: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    assessed = 0
+    assessed = sms_queued = 0
     for part in manifests.read_all(settings.manifest_bucket, f"runs/{run_id}/batches/"):
         assessed += part["assessed"]
+        sms_queued += part.get("sms_queued", 0)
         actions.update(part["actions"])
         reasons.update(part["skip_reasons"])
     outcomes: Counter[str] = Counter()
@@ -163,7 +170,8 @@ def summarize(run_id: str, as_of: str, due: int, settings: Settings) -> dict[str
         "due": due,
         "assessed": assessed,
         "actions": dict(actions),
-        "outcomes": dict(outcomes),  # sent, skipped (re-checked at send time), duplicate, recovered, failed
+        "sms_queued": sms_queued,  # SMS posted to the outbox: the senders' outcomes are in their metrics and the contact log
+        "outcomes": dict(outcomes),  # calls, visits, reviews: sent, skipped (re-checked at send time), duplicate, recovered, failed
         "failed": failed,  # accounts whose dispatch failed after retries: still due, retried by the next run
         "skip_reasons": dict(reasons),
     }
