@@ -31,7 +31,7 @@ from ..domain.model import Account, Action, Contact, LegalState, RecentContact, 
 from .clients import client
 
 REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-DUE_SHARDS = int(os.environ.get("DUE_SHARDS", "8"))
+DUE_SHARDS = int(os.environ.get("DUE_SHARDS", "32"))
 
 
 class ClaimRefused(Exception):
