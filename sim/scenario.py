@@ -29,6 +29,7 @@ from .template import resources_of_type
 PROFILES = ("CN", "US", "EU")
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")  # as escalation.contract.E164
 # The due dates escalation.contract.Day accepts (the years 2000-2199): the ladder's date arithmetic relies on them.
+# Checked for the accounts enrolled at the start; a new_account event goes through the contract (and is rejected there).
 DUE_DATES = (date(2000, 1, 1), date(2199, 12, 31))
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "payment": ("amount",),
@@ -103,6 +104,9 @@ def validate(raw: dict[str, Any], where: str) -> Scenario:
     if not isinstance(accounts_raw, list):
         raise fail("accounts", "must be a list")
     accounts = [_account(a, f"accounts[{i}]", fail) for i, a in enumerate(accounts_raw)]
+    for i, account in enumerate(accounts):  # enrolled directly, not through the contract: refuse what it would
+        if not DUE_DATES[0] <= date.fromisoformat(account["due_date"]) <= DUE_DATES[1]:
+            raise fail(f"accounts[{i}].due_date", f"must be between {DUE_DATES[0]} and {DUE_DATES[1]}")
     known = Counter(a["account_id"] for a in accounts)
     events_raw = raw.get("events", [])
     if not isinstance(events_raw, list):
@@ -170,9 +174,7 @@ def _account(raw: Any, item: str, fail: Callable[[str, str], ScenarioError]) -> 
     _amount(raw.get("fees", "0"), lambda m: fail(f"{item}.fees", m))
     if not re.fullmatch(r"[A-Z]{3}", str(raw["currency"])):
         raise fail(f"{item}.currency", "must be an ISO 4217 code like CNY")
-    due = _date(raw["due_date"], lambda m: fail(f"{item}.due_date", m))
-    if not DUE_DATES[0] <= due <= DUE_DATES[1]:
-        raise fail(f"{item}.due_date", f"must be between {DUE_DATES[0]} and {DUE_DATES[1]}")
+    _date(raw["due_date"], lambda m: fail(f"{item}.due_date", m))
     if raw.get("profile") is not None and raw["profile"] not in PROFILES:
         raise fail(f"{item}.profile", f"must be one of {', '.join(PROFILES)}")
     if raw.get("timezone"):

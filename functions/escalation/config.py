@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .domain.messages import Sender
+from .domain.sender import Sender
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,7 @@ UNPROCESSABLE = [
     # domain.windows.local_day: the instant in Asia/Shanghai is past 9999-12-31
     pytest.param(envelope({**BASE, "type": "payment", "occurred_at": "9999-12-31T23:00:00+00:00", "amount": "1.00"}),
                  "occurred_at", id="payment dated in the last hour of 9999"),
-    # domain.ladder._next_day: due_date + timedelta(days=rule.start)
+    # contract.NewAccount.due_date: the years 2000-2199 (the ladder's date arithmetic relies on them)
     pytest.param(envelope({**BASE, "type": "new_account", "account_id": "N1",
                            "account": {**NEW_ACCOUNT, "account_id": "N1", "due_date": "9999-12-31"}}),
                  "due_date", id="new account due 9999-12-31"),

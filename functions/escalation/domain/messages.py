@@ -28,19 +28,13 @@ from decimal import Decimal
 from babel.dates import format_date
 from babel.numbers import format_currency
 
+from .sender import Sender
+
 PURPOSES = ("pre_due", "reminder", "follow_up", "confirmation", "promise_reminder")
 
 
 class TemplateError(ValueError):
     """Unknown purpose or profile, or a context missing what the purpose needs."""
-
-
-@dataclass(frozen=True)
-class Sender:
-    lender_name: str  # e.g. "Shengbei Credit" / "省呗"
-    signature: str  # CN SMS signature without brackets, e.g. "省呗"
-    support_phone: str  # e.g. "400-800-1234"
-    pay_hint: str  # how to pay, e.g. "the app > Repay"; short
 
 
 @dataclass(frozen=True)

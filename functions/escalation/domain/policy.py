@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from .model import Action, Stage
 
+# A rule's days (start, end, every) are at most a century: beyond any ladder, and keeping the
+# ladder's date arithmetic far from the calendar's ends for the contract's due dates (2000-2199).
+MAX_RULE_DAYS = 36_500
 # Conditions a rule may name; each is evaluated by escalation.domain.ladder.
 CONDITIONS = frozenset({"always", "no_promise", "unreachable_or_refused", "legal_prerequisites"})
 
@@ -32,6 +39,21 @@ class Rule:
     end: int | None = None  # last day (inclusive); None = no end
     every: int | None = None  # cadence in days; None = once per account
     condition: str = "always"
+
+    # The offsets as timedeltas, made once per rule rather than once per account and rule: they
+    # depend only on the frozen fields. Stored in the instance's __dict__ (not dataclass fields),
+    # so they take no part in equality, hashing or repr.
+    @cached_property
+    def start_delta(self) -> timedelta:
+        return timedelta(days=self.start)
+
+    @cached_property
+    def end_delta(self) -> timedelta | None:
+        return None if self.end is None else timedelta(days=self.end)
+
+    @cached_property
+    def every_delta(self) -> timedelta | None:
+        return None if self.every is None else timedelta(days=self.every)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str) -> Rule:
@@ -70,9 +92,17 @@ class Rule:
         return rule
 
 
+def _per_span(bounds: list[int], rules_on: Callable[[int], tuple[Rule, ...]]) -> list[tuple[Rule, ...]]:
+    """`rules_on(d)` for one day d of each span: span i holds the days bounds[i-1] <= d < bounds[i]."""
+    firsts = [bounds[0] - 1, *bounds] if bounds else [0]
+    return [rules_on(d) for d in firsts]
+
+
 def _int(value: Any, where: str, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise PolicyError(f"{where}: field '{name}' must be an integer, got {value!r}")
+    if not -MAX_RULE_DAYS <= value <= MAX_RULE_DAYS:
+        raise PolicyError(f"{where}: field '{name}' must be between {-MAX_RULE_DAYS} and {MAX_RULE_DAYS} days, got {value!r}")
     return value
 
 
@@ -81,6 +111,30 @@ class Policy:
     name: str
     rules: tuple[Rule, ...]
     version: str
+
+    def rules_on(self, day: int) -> tuple[Rule, ...]:
+        """The rules whose [start, end] contains `day` (days since the due date), in ladder order."""
+        bounds, in_force = self._spans
+        return in_force[bisect_right(bounds, day)]
+
+    def rules_not_ended(self, day: int) -> tuple[Rule, ...]:
+        """The rules whose end is not before `day` (days since the due date): in force then or later, in ladder order."""
+        bounds, not_ended = self._end_spans
+        return not_ended[bisect_right(bounds, day)]
+
+    # Which rules are in force changes only on a day where one starts or the day after one ends,
+    # so the days between two such boundaries share one tuple of rules. Computed once per policy
+    # from the frozen `rules`; stored in the instance's __dict__, outside equality and hashing.
+    @cached_property
+    def _spans(self) -> tuple[list[int], list[tuple[Rule, ...]]]:
+        bounds = sorted({r.start for r in self.rules} | {r.end + 1 for r in self.rules if r.end is not None})
+        return bounds, _per_span(bounds, lambda d: tuple(r for r in self.rules if r.start <= d and (r.end is None or d <= r.end)))
+
+    # Likewise for the rules not yet ended: that changes only on the day after one ends.
+    @cached_property
+    def _end_spans(self) -> tuple[list[int], list[tuple[Rule, ...]]]:
+        bounds = sorted({r.end + 1 for r in self.rules if r.end is not None})
+        return bounds, _per_span(bounds, lambda d: tuple(r for r in self.rules if r.end is None or d <= r.end))
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Policy:

@@ -7,7 +7,7 @@ several fit, an instant is allowed only if it is inside the window in all of the
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -17,12 +17,26 @@ from phonenumbers import timezone as phone_timezones
 from .profiles import Profile
 
 
-@lru_cache(maxsize=4096)
 def zones_for(phone: str, timezone: str | None) -> tuple[str, ...]:
     """The IANA zones the borrower may be in: the given one, or those the number allows."""
     if timezone:
-        ZoneInfo(timezone)  # raises on an unknown zone
-        return (timezone,)
+        return _given_zone(timezone)
+    return _derived_zones(phone)
+
+
+# Cached by zone name alone: with a time zone given, the phone number plays no part. Only
+# valid names are cached (an unknown one raises), so the IANA database bounds the key space.
+@lru_cache(maxsize=1024)
+def _given_zone(name: str) -> tuple[str, ...]:
+    zone(name)  # raises on an unknown zone
+    return (name,)
+
+
+# Cached by the full number: which zones it fits depends on its type (fixed line, mobile,
+# toll-free...), which depends on all its digits, so a prefix is not a safe key. Sized for a
+# day's share of a large book whose borrowers gave no time zone.
+@lru_cache(maxsize=16384)
+def _derived_zones(phone: str) -> tuple[str, ...]:
     number = phonenumbers.parse(phone)
     zones = tuple(z for z in phone_timezones.time_zones_for_number(number) if z != "Etc/Unknown")
     if not zones:
@@ -38,7 +52,7 @@ def common_daytime_hours(zones: tuple[str, ...], profile: Profile) -> float:
     window = (datetime.combine(date.min, profile.window_end) - datetime.combine(date.min, profile.window_start)).total_seconds() / 3600
     spreads = []
     for probe in (datetime(2026, 1, 15, 12, tzinfo=UTC), datetime(2026, 7, 15, 12, tzinfo=UTC)):
-        offsets = [probe.astimezone(ZoneInfo(z)).utcoffset().total_seconds() / 3600 for z in zones]  # type: ignore[union-attr]
+        offsets = [probe.astimezone(zone(z)).utcoffset().total_seconds() / 3600 for z in zones]  # type: ignore[union-attr]
         spreads.append(max(offsets) - min(offsets))
     return window - max(spreads)
 
@@ -57,8 +71,16 @@ def require_common_daytime(phone: str, timezone: str | None, profile: Profile) -
         )
 
 
+# Cached by name: ZoneInfo objects are immutable, and ZoneInfo(name) itself hands back one shared
+# object per name; this skips its lookup (and keeps the zones alive past its small strong cache).
+# Only valid names are cached (an unknown one raises), so the IANA database bounds the key space.
+@lru_cache(maxsize=1024)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def primary_zone(zones: tuple[str, ...]) -> ZoneInfo:
-    return ZoneInfo(zones[0])
+    return zone(zones[0])
 
 
 def local_day(instant: datetime, zones: tuple[str, ...]) -> date:
@@ -67,7 +89,26 @@ def local_day(instant: datetime, zones: tuple[str, ...]) -> date:
 
 
 def in_window(instant: datetime, zones: tuple[str, ...], profile: Profile) -> bool:
-    return all(profile.window_start <= instant.astimezone(ZoneInfo(z)).time() < profile.window_end for z in zones)
+    check = _in_window_cached if _keyable(instant) else _in_window
+    return check(instant, zones, profile.window_start, profile.window_end)
+
+
+def _in_window(instant: datetime, zones: tuple[str, ...], start: time, end: time) -> bool:
+    return all(start <= instant.astimezone(zone(z)).time() < end for z in zones)
+
+
+# Cached: whether the window is open is a function of the UTC instant, the zones and the window's
+# hours alone. A whole book is assessed at one `now`, so a few keys serve every account of a run.
+_in_window_cached = lru_cache(maxsize=4096)(_in_window)
+
+
+def _keyable(instant: datetime) -> bool:
+    """Whether equal instants are the same UTC instant, so that the instant is a safe cache key.
+
+    True for fixed offsets (UTC, +08:00). Not for a zone with daylight saving: there, the two
+    readings of an ambiguous wall time (fold=0 and fold=1) compare and hash equal.
+    """
+    return type(instant.tzinfo) is type(UTC)  # datetime.timezone: a fixed offset
 
 
 def window_opens(day: date, zones: tuple[str, ...], profile: Profile) -> datetime:
@@ -76,9 +117,16 @@ def window_opens(day: date, zones: tuple[str, ...], profile: Profile) -> datetim
     Falls back to the primary zone's opening when the zones' windows never overlap, so
     that a borrower is never starved; `in_window` still guards the send itself.
     """
-    openings = [datetime.combine(day, profile.window_start, tzinfo=ZoneInfo(z)).astimezone(UTC) for z in zones]
+    return _window_opens(day, zones, profile.window_start, profile.window_end)
+
+
+# Cached: the opening is a function of the local date, the zones and the window's hours alone,
+# and accounts share all three (one run's day, a market's zones, a profile's window).
+@lru_cache(maxsize=4096)
+def _window_opens(day: date, zones: tuple[str, ...], start: time, end: time) -> datetime:
+    openings = [datetime.combine(day, start, tzinfo=zone(z)).astimezone(UTC) for z in zones]
     latest = max(openings)
-    if in_window(latest, zones, profile):
+    if _in_window_cached(latest, zones, start, end):  # `latest` is in UTC
         return latest
     return openings[0]
 

@@ -32,7 +32,15 @@ def _overrides(raw: str) -> tuple[dict[str, dict[str, object]], str]:
 
 
 def profile_of(account: Account) -> Profile:
-    return effective_profile(account.profile, account.product, _overrides(os.environ.get("PROFILE_OVERRIDES", "{}"))[0])
+    return _profile(account.profile, account.product, os.environ.get("PROFILE_OVERRIDES", "{}"))
+
+
+# Cached: the effective profile is a function of the profile code, the product and the overrides'
+# text alone (the shipped PROFILES are constants; the text parses the same way every time).
+# An unknown code or invalid text raises, and is not cached.
+@lru_cache(maxsize=256)
+def _profile(code: str, product: str, raw: str) -> Profile:
+    return effective_profile(code, product, _overrides(raw)[0])
 
 
 def policy_version(policy: Policy = DEFAULT_POLICY) -> str:
