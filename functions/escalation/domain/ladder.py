@@ -134,9 +134,14 @@ def _next_ladder_check(account: Account, ctx: Context, earliest: date) -> dateti
     # A rule whose last day is before `earliest` cannot fire on or after it: `_next_day` would
     # answer None for it, so it is not asked. (Due dates are within the contract's years,
     # escalation.contract.Day, so no date arithmetic skipped here could have overflowed.)
-    rules = ctx.policy.rules_not_ended((earliest - account.due_date).days)
-    days = [d for r in rules if (d := _next_day(r, account, profile, earliest, closed)) is not None]
-    return _at(min(days), ctx) if days else None
+    first: date | None = None
+    for rule in ctx.policy.rules_not_ended((earliest - account.due_date).days):
+        day = _next_day(rule, account, profile, earliest, closed)
+        if day is not None and (first is None or day < first):
+            first = day
+            if day == earliest:
+                break  # no rule can come sooner than `earliest`: the rest need not be asked
+    return _at(first, ctx) if first is not None else None
 
 
 def _at(day: date, ctx: Context) -> datetime:
