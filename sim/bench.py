@@ -898,7 +898,7 @@ def cost_figures(counts: RunCounts, run: DailyRun, deployment: cost_model.Deploy
             "cost_ratio_at_1000_due_per_day": ratio(due_per_day=1000),
             "per_account_execution_per_1000_due_usd": alternative,
             "cloudwatch_logs_per_1000_due_usd": logs,
-            "total_with_cloudwatch_logs_per_1000_due_usd": per_1000["total"] + logs,
+            "total_with_cloudwatch_logs_per_1000_due_usd": at_design["total"] * 1000 / DESIGN_DUE_PER_DAY + logs,
             "log_bytes_per_due_account": run.log_bytes / max(run.accounts, 1),
             "not_modelled": "EventBridge Scheduler (5 invocations a day), storage (DynamoDB, S3), KMS (AWS-owned keys), "
             "Express children's CloudWatch logging (off by default), data transfer",
