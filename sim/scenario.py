@@ -449,13 +449,13 @@ def bus_detail(event: dict[str, Any], instant: datetime, event_id: str, default_
     """
     from escalation.contract import EVENT_MODELS, NewAccount
 
-    known = EVENT_MODELS[event["type"]].model_fields if event["type"] in EVENT_MODELS else event
+    known = {"type", *EVENT_MODELS[event["type"]].__struct_fields__} if event["type"] in EVENT_MODELS else event
     detail = {k: v for k, v in event.items() if k in known}
     detail["event_id"] = re.sub(r"[^A-Za-z0-9._:-]", "-", event.get("event_id") or event_id)[:128]
     detail["occurred_at"] = instant.isoformat()
     if event["type"] == "new_account":
         account = {"profile": default_profile, **event["account"]}
-        detail["account"] = {k: v for k, v in account.items() if k in NewAccount.model_fields}
+        detail["account"] = {k: v for k, v in account.items() if k in NewAccount.__struct_fields__}
     return detail
 
 

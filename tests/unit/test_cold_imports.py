@@ -17,8 +17,9 @@ from sim.template import load_template, resources_of_type
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 FUNCTION_RESOURCES = resources_of_type(load_template(), "AWS::Serverless::Function").values()
 HANDLERS = sorted({r["Properties"]["Handler"].rsplit(".", 1)[0] for r in FUNCTION_RESOURCES})
-NEVER = ("aws_xray_sdk", "boto3", "asyncio", "aws_lambda_powertools.utilities.batch")
-# The borrower-event consumer is the one with pydantic: it must not also pay for SMS texts or dispatch.
+# pydantic: the event contract is msgspec (about 140 ms less for the borrower-event consumer).
+NEVER = ("aws_xray_sdk", "boto3", "asyncio", "aws_lambda_powertools.utilities.batch", "pydantic")
+# The borrower-event consumer parses the contract: it must not also pay for SMS texts or dispatch.
 NOT_IN_INGEST = ("babel", "escalation.service.dispatch", "escalation.domain.messages")
 
 
