@@ -69,6 +69,7 @@ validate: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	@$(MAKE) --no-print-directory scan
 	$(SAM_ENV) $(SAM) build --cached --parallel > .aws-sam-build.log 2>&1 || { cat .aws-sam-build.log; exit 1; }
 	@echo "sam build: ok"
+	$(PY) tools/check_bytecode.py .aws-sam/build
 
 test: lint validate
 	$(RUN) -m pytest
