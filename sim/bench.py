@@ -121,7 +121,7 @@ def realistic_accounts(n: int, as_of: str = RUN_AS_OF, seed: int = SEED, first_z
 
 
 def _realistic_account(rng: random.Random, i: int, now: datetime, first_zone_only: bool) -> Any:
-    from escalation.domain.model import STAGE_ORDER, Account, LegalState, RecentContact, Status
+    from escalation.domain.model import STAGE_ORDER, Account, ContactKey, LegalState, Status
     from escalation.domain.policy import DEFAULT_POLICY
 
     market = rng.choices(MARKETS, weights=[m.share for m in MARKETS])[0]
@@ -149,7 +149,7 @@ def _realistic_account(rng: random.Random, i: int, now: datetime, first_zone_onl
         if rng.random() < 0.9:
             last_fired[rule.name] = due_date + timedelta(days=fired)
     action_of = {r.name: r.action for r in DEFAULT_POLICY.rules}
-    recent = tuple(RecentContact(d, action_of[name]) for name, d in last_fired.items() if (today - d).days < 8)
+    recent = tuple(ContactKey(d, action_of[name], name) for name, d in last_fired.items() if (today - d).days < 8)
     stage = max((r.stage for r in DEFAULT_POLICY.rules if r.name in last_fired), key=STAGE_ORDER.index, default=None)
 
     called = day >= 3
@@ -624,7 +624,7 @@ def measure_code_cpu(n_accounts: int = 100, seed: int = SEED + 1) -> dict[str, H
             importlib.import_module(module)
         due_at = datetime.fromisoformat(RUN_AS_OF.replace("Z", "+00:00"))
         load_accounts([(a, due_at) for a in due_accounts_with_actions(n_accounts, RUN_AS_OF, seed)])
-        plan_function = next(f for f, role in shape.roles.items() if role == cost_model.RUN)
+        plan_function = shape.plan
         with ApiCallCounter(stack) as counter:
             plan = stack.call_handler(plan_function, {"run_id": "calibrate", "as_of": RUN_AS_OF})
             with counter.tag(ApiCallCounter.HARNESS):
@@ -843,6 +843,7 @@ class RunShape:
     roles: dict[str, str]  # function -> cost_model.RUN (once a run) | BATCH (once a Map child) | ACTION (once a decision)
     actions: dict[str, str]  # decision action ("sms", ...) -> the function that dispatches it
     assess: str  # the function a Map child starts with
+    plan: str  # the function that plans the run (writes the manifest)
 
 
 @functools.cache
@@ -882,7 +883,8 @@ def daily_run_shape() -> RunShape:
                 roles[logical], actions["sms"] = cost_model.OUTBOX, logical
     child = next(s for s in asl["States"].values() if s.get("ItemProcessor", {}).get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED")
     assess = function_of(child["ItemProcessor"]["States"][child["ItemProcessor"]["StartAt"]]) or "AssessAccountsFunction"
-    return RunShape(roles, actions, assess)
+    plan = function_of(asl["States"]["PlanRun"]) or "PlanRunFunction"
+    return RunShape(roles, actions, assess, plan)
 
 
 # ---------------------------------------------------------------------- costs

@@ -33,11 +33,20 @@ from .template import ROOT, load_template, resolve, resources_of_type
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 FUNCTIONS_DIR = ROOT / "functions"
+# The local stack's sender identities: a fictional lender (a deployment gives its own, template.yaml SenderIdentities).
+SENDERS_FILE = ROOT / "infra" / "sender-identities.example.json"
 # Values that must differ on moto (DESIGN.md): its Distributed Map runs STANDARD children only;
 # the simulated clock times contacts by the run's scheduled instant, not the wall clock;
 # two due-index shards instead of eight (each shard is one query per run; moto answers slowly).
 # SmsPerSecond: local sends are not paced (the pacing itself is unit-tested), so simulations stay fast.
-LOCAL_PARAMETERS = {"MapChildExecutionType": "STANDARD", "Clock": "run", "LogLevel": "WARNING", "DueShards": "2", "SmsPerSecond": "100000"}
+LOCAL_PARAMETERS = {
+    "MapChildExecutionType": "STANDARD",
+    "Clock": "run",
+    "LogLevel": "WARNING",
+    "DueShards": "2",
+    "SmsPerSecond": "100000",
+    "SenderIdentities": json.dumps(json.loads(SENDERS_FILE.read_text(encoding="utf-8")), ensure_ascii=False),
+}
 
 
 @dataclass
@@ -118,6 +127,7 @@ class LocalStack:
         # session that made it: the hook serves whichever stack is running now.
         _RUNNING[0] = self
         boto3.DEFAULT_SESSION.events.register("before-call.lambda.Invoke", _invoke_on_running_stack)
+        _refuse_sms_to_opted_out_numbers()
 
     def stop(self) -> None:
         if _RUNNING[0] is self:
@@ -446,6 +456,37 @@ def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
         "eventSourceARN": queue_arn,
         "awsRegion": REGION,
     }
+
+
+def opt_out_at_provider(phone: str) -> None:
+    """The borrower replied STOP to a text: the provider (moto's SNS) lists the number as opted out."""
+    from moto.sns.models import sns_backends
+
+    listed = sns_backends[ACCOUNT][REGION].opt_out_numbers
+    if phone not in listed:
+        listed.append(phone)
+
+
+def _refuse_sms_to_opted_out_numbers() -> None:
+    """Publish to a number on the provider's opted-out list fails with OptedOut, as SNS does (moto accepts it).
+
+    Registered once on the functions' own SNS client (escalation.aws.clients caches it across stacks).
+    """
+    from moto.sns.models import sns_backends
+
+    from escalation.aws.clients import client
+
+    def refuse(params: dict[str, Any], **_: Any) -> Any:
+        phone = params.get("body", {}).get("PhoneNumber") if isinstance(params.get("body"), dict) else None
+        if phone and phone in sns_backends[ACCOUNT][REGION].opt_out_numbers:
+            error = {
+                "Error": {"Code": "OptedOut", "Message": "Phone number is opted out"},
+                "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "local"},
+            }
+            return AWSResponse("https://sns.local", 400, {}, None), error
+        return None
+
+    client("sns").meta.events.register("before-call.sns.Publish", refuse, unique_id="local-sns-opted-out")
 
 
 _PATCH_LOCK = threading.Lock()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
-from .domain.sender import Sender
+from .domain.sender import SenderError, Senders
+
+
+class ConfigError(ValueError):
+    """A missing or malformed setting; the message names the environment variable."""
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,14 @@ class Settings:
     batch_size: int
     sms_seconds_per_send: float  # pacing: each sender takes at least this long per SMS (senders / SMS per second)
     clock: str  # "wall": contact time is the real clock; "run": the run's scheduled instant (simulations)
-    sender: Sender
+    default_profile: str  # the profile of an account that sets none and whose number's country has none
+    sender_identities: Senders | None  # SENDER_IDENTITIES (template.yaml's SenderIdentities); None when not set
+
+    @property
+    def senders(self) -> Senders:
+        if self.sender_identities is None:
+            raise ConfigError("SENDER_IDENTITIES: not set (template.yaml's SenderIdentities parameter has no default)")
+        return self.sender_identities
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,13 +50,18 @@ class Settings:
             batch_size=int(env.get("BATCH_SIZE", "100")),
             sms_seconds_per_send=int(env.get("SMS_SENDERS", "1")) / max(float(env.get("SMS_PER_SECOND", "20")), 0.001),
             clock=env.get("CLOCK", "wall"),
-            sender=Sender(
-                lender_name=env.get("LENDER_NAME", "Shengbei Credit"),
-                signature=env.get("SMS_SIGNATURE", "省呗"),
-                support_phone=env.get("SUPPORT_PHONE", "400-800-1234"),
-                pay_hint=env.get("PAY_HINT", "app: Me > Repay"),
-            ),
+            default_profile=env.get("DEFAULT_PROFILE", "CN"),
+            sender_identities=parse_senders(env["SENDER_IDENTITIES"]) if env.get("SENDER_IDENTITIES") else None,
         )
+
+
+def parse_senders(raw: str) -> Senders:
+    try:
+        return Senders.parse(json.loads(raw), "SENDER_IDENTITIES")
+    except ValueError as exc:
+        if isinstance(exc, SenderError):
+            raise ConfigError(str(exc)) from None
+        raise ConfigError(f"SENDER_IDENTITIES: not JSON ({exc})") from None
 
 
 def __getattr__(name: str) -> Settings:

@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 import phonenumbers
 
+from .domain.locales import LocaleError, template_language
+from .domain.phones import profile_of_number
 from .domain.profiles import profile_for
 from .domain.windows import require_common_daytime
 
@@ -73,6 +75,10 @@ class EventId(_Text):
 
 class Name(_Text):
     pattern, what = re.compile(r"\S.{0,63}"), "1-64 characters"
+
+
+class TaskId(_Text):
+    pattern, what = re.compile(r"[A-Za-z0-9._:#-]{1,200}"), "a task id as the call task gives it"
 
 
 class Currency(_Text):
@@ -226,13 +232,19 @@ class NewAccount(_Strict, kw_only=True):  # kw_only per class: required fields m
     timezone: Zone | None = None
     locale: Locale | None = None
     product: Name = Name("default")
+    segment: Name | None = None
     sms_consent: bool = True
     emergency_contacts: tuple[Phone, ...] = ()
 
     def check(self) -> None:
+        if self.locale is not None:  # a text is wholly in the borrower's language: no templates, no enrolment
+            try:
+                template_language(self.locale)
+            except LocaleError as exc:
+                raise ContractError(f"locale: {exc}") from None
         if self.timezone is None:  # the zone must be derivable from the number, or it is required
             try:
-                require_common_daytime(self.phone, None, profile_for(self.profile or "CN"))
+                require_common_daytime(self.phone, None, profile_for(self.profile or profile_of_number(self.phone) or "CN"))
             except ValueError as exc:
                 raise ContractError(f"timezone: {exc}") from None
 
@@ -307,6 +319,14 @@ class HoldLiftedEvent(BorrowerEventBase):
 class CallOutcomeEvent(BorrowerEventBase):
     type: Literal["call_outcome"]
     outcome: Literal["reached", "no_answer", "refused", "wrong_number"]
+    task_id: TaskId | None = None  # the call task it answers (its task_id), when known
+
+
+class ContactUpdatedEvent(BorrowerEventBase):
+    """The lender's system has a new number for the borrower."""
+
+    type: Literal["contact_updated"]
+    phone: Phone
 
 
 class VisitOutcomeEvent(BorrowerEventBase):
@@ -347,6 +367,7 @@ _ORDER: tuple[type[BorrowerEventBase], ...] = (
     VisitOutcomeEvent,
     LegalDecisionEvent,
     NewAccountEvent,
+    ContactUpdatedEvent,
     HoldPlacedEvent,
     HoldLiftedEvent,
 )
@@ -365,6 +386,19 @@ _UNKNOWN_TYPE = "unknown event type {}; expected one of " + ", ".join(EVENT_TYPE
 _WORDS = {"str": "string", "bool": "boolean", "object": "dictionary", "array": "list"}
 _REPR = reprlib.Repr()  # a sender's value in a message: bounded, never recursive (no keyword arguments before 3.12)
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, 40, 40
+
+
+_BASE_FIELDS = frozenset({"type", "event_id", "account_id", "occurred_at"})
+
+
+def required_fields(model: type[BorrowerEventBase]) -> tuple[str, ...]:
+    """The fields an event of this type must carry besides the ones every event has."""
+    return tuple(f.name for f in msgspec.structs.fields(model) if f.required and f.name not in _BASE_FIELDS)
+
+
+def field_choices(model: type[BorrowerEventBase]) -> dict[str, tuple[str, ...]]:
+    """The fields of this type that take one of a few values, with those values."""
+    return {name: choices for name in _annotations(model) if name not in _BASE_FIELDS and (choices := _choices(model, [name]))}
 
 
 def parse_event(detail: Any) -> BorrowerEventBase:
@@ -386,6 +420,19 @@ def parse_event(detail: Any) -> BorrowerEventBase:
         _refuse_unknown(detail["account"], NewAccount, "account.")
     event.check()
     return event
+
+
+def parse_account(raw: Any) -> NewAccount:
+    """An account as the lender enrols it (a new_account event's `account`); raises ContractError naming the field."""
+    if not isinstance(raw, dict):
+        raise ContractError("account: must be a valid dictionary")
+    try:
+        account = msgspec.convert(raw, NewAccount, dec_hook=_decode)
+    except msgspec.ValidationError as exc:
+        raise _contract_error(exc, NewAccount) from exc
+    _refuse_unknown(raw, NewAccount, "")
+    account.check()
+    return account
 
 
 def _refuse_unknown(given: dict[str, Any], model: type[_Strict], prefix: str) -> None:

@@ -1,24 +1,32 @@
 """Lint the SMS templates: ``PYTHONPATH=functions python -m escalation.lint_messages`` (run by ``make lint``).
 
-Renders every text at its worst (``domain.message_rules``) for the default sender, the
-longest supported sender and the sender configured in the environment (LENDER_NAME,
-SMS_SIGNATURE, SUPPORT_PHONE, PAY_HINT, as the functions read them), checks each against
-its profile's rules, and exits 0 when all pass or 1 after printing one line per problem.
+Renders every text at its worst (``domain.message_rules``) for the longest identities a deployment
+may configure, the example identities of ``infra/sender-identities.example.json`` (the local stack's)
+and the identities configured in the environment (SENDER_IDENTITIES, as the functions read them),
+checks each against its profile's rules, and exits 0 when all pass or 1 after printing one line per problem.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 from .domain.message_rules import SENDERS, lint_samples, worst_case_samples
 from .domain.profiles import PROFILES
+from .domain.sender import Senders
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "infra" / "sender-identities.example.json"
 
 
 def main() -> int:
     from .config import Settings  # reads the environment only; no AWS client
 
-    configured = Settings.from_env().sender
-    senders = SENDERS if configured in SENDERS else (*SENDERS, configured)
+    senders = [*SENDERS]
+    if EXAMPLE.exists():
+        senders.append(Senders.parse(json.loads(EXAMPLE.read_text(encoding="utf-8")), EXAMPLE.name))
+    if (configured := Settings.from_env().sender_identities) is not None:
+        senders.append(configured)
     samples = worst_case_samples(PROFILES, senders)
     problems = lint_samples(samples, PROFILES)
     if not problems:

@@ -89,8 +89,9 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         [
             {"at": PROMISE_AT, "type": "promise_to_pay", "account_id": "PROMISE-PAID", "amount": "1000.00", "promised_date": "2026-03-07"},
             {"at": SETTLED_AT, "type": "payment", "account_id": "PROMISE-PAID", "amount": "1000.00"},
-            # A promise for a date before the event: rejected, the field named, nothing paused.
-            {"at": BAD_PROMISE_AT, "type": "promise_to_pay", "account_id": "PROMISE", "amount": "1000.00", "promised_date": "2026-02-20"},
+            # A promise for the day before the borrower's own: the contract (UTC) accepts it, applying it refuses it,
+            # naming the field, and nothing pauses. (A date the contract refuses is refused with the scenario file.)
+            {"at": BAD_PROMISE_AT, "type": "promise_to_pay", "account_id": "PROMISE", "amount": "1000.00", "promised_date": "2026-03-01"},
             {"at": PROMISE_AT, "type": "promise_to_pay", "account_id": "PROMISE", "amount": "1000.00", "promised_date": "2026-03-07"},
         ],
     ),

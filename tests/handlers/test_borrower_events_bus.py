@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from sim.stack import LocalStack
+from tests.support import enroll
 
 ENROLLED_AT = datetime(2026, 2, 20, tzinfo=UTC)
 
@@ -18,14 +19,9 @@ ENROLLED_AT = datetime(2026, 2, 20, tzinfo=UTC)
 @pytest.fixture
 def stack():
     with LocalStack() as local:
-        from escalation.service.ingest import account_from, enroll
-
         enroll(
-            account_from(
-                {"account_id": "A", "phone": "+8613800138001", "timezone": "Asia/Shanghai", "balance": "1000.00",
-                 "fees": "50.00", "currency": "CNY", "due_date": "2026-03-01"},
-                "CN",
-            ),
+            {"account_id": "A", "phone": "+8613800138001", "timezone": "Asia/Shanghai", "balance": "1000.00",
+             "fees": "50.00", "currency": "CNY", "due_date": "2026-03-01"},
             ENROLLED_AT,
         )  # fmt: skip
         yield local

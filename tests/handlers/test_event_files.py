@@ -20,6 +20,7 @@ import pytest
 
 from sim.stack import ACCOUNT, REGION, LocalStack
 from sim.template import ROOT, load_template, resources_of_type
+from tests.support import enroll
 
 EVENTS = ROOT / "events"
 FUNCTIONS = sorted(resources_of_type(load_template(), "AWS::Serverless::Function"))
@@ -45,15 +46,14 @@ def event_file(logical: str) -> dict:
 
 # ---------------------------------------------------------------------- state the files presume
 def enroll_a1() -> None:
-    from escalation.service.ingest import account_from, enroll
-
-    assert enroll(account_from(A1, "CN"), ENROLLED_AT)
+    assert enroll(A1, ENROLLED_AT)
 
 
 def ingest(event: dict, at: str) -> str:
+    from escalation.config import Settings
     from escalation.service.ingest import ingest
 
-    return ingest({"account_id": "A-1", **event}, datetime.fromisoformat(at))
+    return ingest({"account_id": "A-1", **event}, datetime.fromisoformat(at), Settings.from_env())
 
 
 def unanswered_calls() -> None:
@@ -102,6 +102,18 @@ def reviewer_notifications(stack: LocalStack) -> list:
 
 
 # ---------------------------------------------------------------------- what each file must do
+def sync_opt_outs(stack: LocalStack, event: dict) -> None:
+    from moto.sns.models import sns_backends
+
+    from escalation.aws import numbers
+
+    listed = sns_backends[ACCOUNT][REGION].opt_out_numbers
+    result = stack.call_handler("SyncOptOutsFunction", event)
+    assert result == {"listed": len(listed), "closed": len(listed)}
+    assert all(numbers.status(phone).why_closed("sms") == "opted_out" for phone in listed)
+    assert stack.call_handler("SyncOptOutsFunction", event) == {"listed": len(listed), "closed": 0}  # once per number
+
+
 def plan_run(stack: LocalStack, event: dict) -> None:
     enroll_a1()
     result = stack.call_handler("PlanRunFunction", event)
@@ -228,6 +240,7 @@ def ingest_events(stack: LocalStack, event: dict) -> None:
 
 
 CHECKS: dict[str, Callable[[LocalStack, dict], None]] = {
+    "SyncOptOutsFunction": sync_opt_outs,
     "PlanRunFunction": plan_run,
     "AssessAccountsFunction": assess_accounts,
     "SendSmsFunction": send_sms,

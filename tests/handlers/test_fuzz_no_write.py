@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from escalation.contract import EVENT_TYPES, ContractError, parse_event
 from sim.stack import ACCOUNT, REGION, LocalStack
+from tests.support import enroll
 
 ENROLLED_AT = datetime(2026, 2, 20, tzinfo=UTC)
 ENROLLED = {
@@ -54,10 +55,8 @@ EXAMPLES = 300
 @pytest.fixture(scope="module")
 def stack():
     with LocalStack() as local:
-        from escalation.service.ingest import account_from, enroll
-
         for account_id, fields in ENROLLED.items():
-            enroll(account_from({"account_id": account_id, "due_date": "2026-03-01", **fields}, "CN"), ENROLLED_AT)
+            enroll({"account_id": account_id, "due_date": "2026-03-01", **fields}, ENROLLED_AT)
         drain(local, "RejectedEventsQueue")
         yield local
         CLIENTS.clear()
@@ -162,6 +161,7 @@ BASE_FIELDS = {
     "new_account": {
         "account": {"account_id": "N", "phone": "+8613800138009", "balance": "1.00", "currency": "CNY", "due_date": "2026-03-01"}
     },
+    "contact_updated": {"phone": "+8613800138077"},
     "hold_placed": {"reason": "attorney", "until": "2026-04-30"},
     "hold_lifted": {"reason": "attorney"},
 }

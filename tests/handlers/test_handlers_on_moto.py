@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from sim.stack import LocalStack
+from sim.stack import LocalStack, opt_out_at_provider
+from tests.support import enroll as enroll_account
 
 DUE = "2026-03-01"
 PRE_DUE_RUN = "2026-02-26T02:00:00Z"  # 10:00 in Shanghai on D-3
@@ -40,16 +41,15 @@ def stack():
 
 
 def enroll(*raws: dict, at: datetime = ENROLLED_AT) -> None:
-    from escalation.service.ingest import account_from, enroll
-
     for raw in raws:
-        assert enroll(account_from(raw, "CN"), at)
+        assert enroll_account(raw, at)
 
 
 def ingest(event: dict, at: str) -> str:
+    from escalation.config import Settings
     from escalation.service.ingest import ingest
 
-    return ingest(event, datetime.fromisoformat(at.replace("Z", "+00:00")))
+    return ingest(event, datetime.fromisoformat(at.replace("Z", "+00:00")), Settings.from_env())
 
 
 def contacts(account_id: str):
@@ -238,7 +238,8 @@ def test_a_send_is_recorded_and_completed_in_one_transaction(stack, monkeypatch)
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
     seen = _dynamodb_calls(monkeypatch)
     assert send_sms(stack, request)["outcome"] == "sent"
-    assert seen == ["UpdateItem", "TransactWriteItems"]  # the claim, then the record with the claim done
+    # The claim, the number's suppression record, then the record with the claim done.
+    assert seen == ["UpdateItem", "GetItem", "TransactWriteItems"]
     account = dynamo.load("A")
     assert account.claims[request["key"]] == "done"
     assert account.last_fired["pre_due"].isoformat() == "2026-02-26"
@@ -252,11 +253,11 @@ def test_an_event_between_send_and_record_keeps_its_next_check_and_the_record(st
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
     original = dynamo.record
 
-    def record_after_an_event(contact, rule, expires_at, due, extra=None):
+    def record_after_an_event(contact, progress, retain_until, due):
         dynamo.AccountItem._get_connection().update_item(
             "A", actions=[dynamo.AccountItem.event_seq.add(1), dynamo.AccountItem.due_at.set("2026-03-09T01:00:00Z")]
         )
-        return original(contact, rule, expires_at, due, extra)
+        return original(contact, progress, retain_until, due)
 
     monkeypatch.setattr(dynamo, "record", record_after_an_event)
     assert send_sms(stack, request)["outcome"] == "sent"
@@ -296,6 +297,8 @@ def test_a_record_already_in_the_log_still_completes_the_claim(stack):
     """A contact logged by an earlier attempt whose claim was left "claimed" (written before records were
     transactional): recording again keeps the first record and marks the claim done."""
     from escalation.aws import dynamo
+    from escalation.domain.model import ContactKey, Stage
+    from escalation.domain.progress import progress_of
 
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
@@ -303,7 +306,7 @@ def test_a_record_already_in_the_log_still_completes_the_claim(stack):
     [first] = contacts("A")
     dynamo.AccountItem._get_connection().update_item("A", actions=[dynamo.AccountItem.claims[request["key"]].set("claimed")])
     account = dynamo.load("A")
-    dynamo.record(first, "pre_due", 0, (account.event_seq, None))
+    dynamo.record(first, progress_of(account, ContactKey.parse(first.key), Stage.PRE_DUE), 0, (account.event_seq, None))
     assert dynamo.load("A").claims[request["key"]] == "done"
     assert [c.provider_id for c in contacts("A")] == [first.provider_id]
 
@@ -330,8 +333,9 @@ def test_full_payment_between_assessment_and_call_stops_the_call(stack):
 
 
 def test_number_opted_out_at_the_provider_is_not_texted(stack):
-    enroll(cn("A", "+8613800138099"))  # moto's SNS lists numbers ending in 99 as opted out
+    enroll(cn("A", "+8613800138099"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    opt_out_at_provider("+8613800138099")  # the borrower replied STOP: SNS refuses the Publish (OptedOut)
     result = send_sms(stack, request)
     assert result["outcome"] == "skipped"
     assert result["reason"] == "opted_out_at_provider"
@@ -366,7 +370,7 @@ def test_cn_contact_is_kept_at_least_five_years(stack):
     send_sms(stack, request)
     item = dynamo.ContactItem.get("A", request["key"])
     sent_at = datetime(2026, 2, 26, 2, 0, tzinfo=UTC)
-    assert item.expires_at >= sent_at.replace(year=2031).timestamp()
+    assert item.purge_at >= sent_at.replace(year=2031).timestamp()
 
 
 # ---------------------------------------------------------------------- queue_call / queue_visit
@@ -521,14 +525,17 @@ def test_handlers_never_enter_moto_dynamodb_concurrently(stack, monkeypatch):
     assert state["max_threads"] == 1
 
 
-def test_a_number_opted_out_at_the_provider_closes_the_sms_channel(stack):
-    """moto's SNS treats numbers ending in 99 as opted out (the borrower replied STOP)."""
-    from escalation.aws import dynamo
+def test_a_number_opted_out_at_the_provider_closes_the_sms_channel_for_every_account(stack):
+    """The borrower replied STOP: SNS refuses the send, and the number's record closes SMS for every account on it."""
+    from escalation.aws import numbers
 
-    enroll(cn("A", "+8613800138099"))
+    enroll(cn("A", "+8613800138099"), cn("B", "+8613800138099"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
+    opt_out_at_provider("+8613800138099")
     result = send_sms(stack, request)
     assert result["reason"] == "opted_out_at_provider"
     assert stack.sms_sent() == []
-    assert "sms" in dynamo.load("A").opted_out
+    assert numbers.status("+8613800138099").why_closed("sms") == "opted_out"
     assert contacts("A") == []
+    # B, assessed after: the SMS channel is closed on its number too (one read of the record, in the batch).
+    assert [d for d in assess(stack, PRE_DUE_RUN, "B") if d["action"] == "sms"] == []

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from escalation.contract import EVENT_TYPES, parse_event
 from sim.stack import ACCOUNT, REGION, LocalStack
+from tests.support import enroll
 
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 ENROLLED_AT = datetime(2026, 2, 20, tzinfo=UTC)
@@ -30,15 +31,10 @@ NO_FAILURES = {"batchItemFailures": []}
 @pytest.fixture(scope="module")
 def stack():
     with LocalStack() as local:
-        from escalation.service.ingest import account_from, enroll
-
         for account_id, balance in (("A", "1000.00"), ("B", "10000000.00"), ("C", "1000.00")):
             enroll(
-                account_from(
-                    {"account_id": account_id, "phone": "+8613800138001", "timezone": "Asia/Shanghai", "balance": balance,
-                     "fees": "50.00" if account_id == "A" else "0.00", "currency": "CNY", "due_date": "2026-03-01"},
-                    "CN",
-                ),
+                {"account_id": account_id, "phone": "+8613800138001", "timezone": "Asia/Shanghai", "balance": balance,
+                 "fees": "50.00" if account_id == "A" else "0.00", "currency": "CNY", "due_date": "2026-03-01"},
                 ENROLLED_AT,
             )  # fmt: skip
         local.queue_messages("RejectedEventsQueue")
@@ -140,6 +136,7 @@ VALID_DETAILS = {
     "new_account": {
         "account": {"account_id": "A", "phone": "+8613800138001", "balance": "1.00", "currency": "CNY", "due_date": "2026-03-01"}
     },
+    "contact_updated": {"phone": "+8613800138077"},
     "hold_placed": {"reason": "attorney"},
     "hold_lifted": {"reason": "attorney"},
 }

@@ -42,6 +42,7 @@ ACCOUNT = {
     "currency": "CNY",
     "due_date": "2026-03-01",
     "product": "credit-line",
+    "segment": "high-risk",
     "sms_consent": True,
     "emergency_contacts": ["+8613900139000"],
 }
@@ -57,6 +58,7 @@ VALID = {
     "visit_outcome": {"outcome": "refused"},
     "legal_decision": {"decision": "approve", "reviewer": "li.wei"},
     "new_account": {"account": ACCOUNT},
+    "contact_updated": {"phone": "+8613800138001"},
     "hold_placed": {"reason": "breathing_space", "until": "2026-05-03"},
     "hold_lifted": {"reason": "breathing_space"},
 }
@@ -109,7 +111,8 @@ def test_event_types_follow_scenarios_md():
         "visit_outcome",
         "legal_decision",
         "new_account",
-        "hold_placed",  # extensions after SCENARIOS.md's table
+        "contact_updated",  # SCENARIOS.md's "More event types"
+        "hold_placed",  # extensions after SCENARIOS.md's tables
         "hold_lifted",
     )
     assert set(VALID) == set(EVENT_TYPES)
@@ -136,7 +139,8 @@ def test_each_type_applies_to_an_account(kind):
     assert domain["type"] == kind and domain["account_id"] == "A-1"
     assert "event_id" not in domain and "occurred_at" not in domain
     assert json.loads(json.dumps(domain)) == domain  # plain JSON types only
-    outcome = apply_event(account(), domain, TODAY)
+    reviewing = account().with_changes(legal_state=LegalState.PENDING)  # a decision needs a waiting review
+    outcome = apply_event(reviewing if kind == "legal_decision" else account(), domain, TODAY)
     assert outcome.note
 
 
@@ -159,7 +163,10 @@ def test_to_domain_matches_what_apply_event_expects():
 
 def test_applied_events_do_what_domain_md_says():
     def after(kind: str, **changes) -> Account:
-        return apply_event(account(), to_domain(parse_event(valid(kind, **changes))), TODAY).account
+        reviewing = account().with_changes(legal_state=LegalState.PENDING)
+        return apply_event(
+            reviewing if kind == "legal_decision" else account(), to_domain(parse_event(valid(kind, **changes))), TODAY
+        ).account
 
     assert (after("payment").fees, after("payment").balance) == (Decimal("0"), Decimal("92.50"))
     assert after("payment", amount="105.00").status is Status.PAID
@@ -169,10 +176,13 @@ def test_applied_events_do_what_domain_md_says():
     assert after("dispute_opened").hold_reason == "dispute"
     assert after("cease_contact").status is Status.HOLD
     assert after("opt_out").opted_out == frozenset({"sms"})
+    assert after("opt_out").number.why_closed("sms") == "opted_out"
     assert after("call_outcome").failed_call_attempts == 1
+    assert after("call_outcome", outcome="wrong_number").number.why_closed("call") == "wrong_number"
     assert after("visit_outcome").refusals == 1
-    assert after("legal_decision").legal_state is LegalState.APPROVED
+    assert after("legal_decision").legal_approvals.keys() == {"li.wei"}  # an approval; the referral is the workflow's
     assert after("legal_decision", decision="reject").legal_state is LegalState.REJECTED
+    assert after("contact_updated").phone == "+8613800138001"
 
 
 def test_new_account_becomes_the_account_form_enrolment_takes():
@@ -196,10 +206,14 @@ def test_new_account_defaults():
         "timezone": None,
         "locale": None,
         "product": "default",
+        "segment": None,
         "sms_consent": True,
         "emergency_contacts": [],
     }
-    assert account_from(account_dict, "US").profile == "US"
+    # No profile set: the number's country decides (+86: CN); the default is for a country without a profile.
+    assert account_from(account_dict, "US").profile == "CN"
+    assert account_from({**account_dict, "phone": "+85291234567"}, "US").profile == "US"
+    assert account_from({**account_dict, "profile": "EU"}, "US").profile == "EU"  # set on the account: honoured
 
 
 def test_legal_decision_reviewer_defaults():

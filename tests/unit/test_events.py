@@ -108,7 +108,8 @@ def test_promise_to_pay_pauses_the_account():
     assert outcome.account.status is Status.PROMISE
     assert outcome.account.promised_date == date(2026, 3, 15)
     assert outcome.account.promised_amount == Decimal("3245")
-    assert "2026-03-16" in outcome.note
+    assert outcome.account.promise_made_on == TODAY
+    assert "paused through 2026-03-15" in outcome.note
 
 
 def test_promise_for_today_is_accepted():
@@ -124,9 +125,16 @@ def test_promise_with_a_bad_date_is_refused():
     assert "promised_date" in error({"type": "promise_to_pay", "amount": "10", "promised_date": "15/03/2026"})
 
 
-def test_promise_on_a_held_account_changes_nothing():
+def test_promise_on_a_held_account_is_recorded_and_pauses_nothing_yet():
     held = account(status=Status.HOLD, holds={"dispute": None})
-    assert apply({"type": "promise_to_pay", "amount": "10", "promised_date": "2026-03-15"}, held) == held
+    after = apply({"type": "promise_to_pay", "amount": "10", "promised_date": "2026-03-15"}, held)
+    assert after.status is Status.HOLD and after.holds == held.holds
+    assert (after.promised_date, after.promised_amount) == (date(2026, 3, 15), Decimal("10"))
+
+
+def test_promise_on_a_paid_account_changes_nothing():
+    paid = account(status=Status.PAID, balance=Decimal("0"), fees=Decimal("0"))
+    assert apply({"type": "promise_to_pay", "amount": "10", "promised_date": "2026-03-15"}, paid) == paid
 
 
 # ---------------------------------------------------------------------- holds
@@ -211,11 +219,17 @@ def test_unknown_visit_outcome_is_refused_naming_outcome():
 
 
 # ---------------------------------------------------------------------- legal decisions and unknown events
-def test_legal_approval_moves_to_legal():
-    after = apply({"type": "legal_decision", "decision": "approve"}, account(legal_state=LegalState.PENDING))
-    assert after.status is Status.LEGAL
-    assert after.legal_state is LegalState.APPROVED
-    assert after.legal_decided_on == TODAY
+def test_legal_approval_is_recorded_on_the_waiting_review():
+    after = apply({"type": "legal_decision", "decision": "approve", "reviewer": "li.wei"}, account(legal_state=LegalState.PENDING))
+    # The referral is the review workflow's, after it checks the account again: the approval is recorded here.
+    assert after.status is Status.ACTIVE and after.legal_state is LegalState.PENDING
+    assert list(after.legal_approvals) == ["li.wei"]
+    twice = apply({"type": "legal_decision", "decision": "approve", "reviewer": "li.wei"}, after)
+    assert twice.legal_approvals == after.legal_approvals  # the same reviewer twice counts once
+
+
+def test_a_decision_without_a_waiting_review_is_refused():
+    assert "no legal review is waiting" in error({"type": "legal_decision", "decision": "approve"})
 
 
 def test_legal_rejection_returns_to_the_ladder():

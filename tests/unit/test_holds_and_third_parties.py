@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from escalation.domain.events import BREATHING_SPACE_DAYS, EventError, apply_event, close_review, lift_expired_holds
+from escalation.domain import legal
+from escalation.domain.events import BREATHING_SPACE_DAYS, EventError, apply_event, lift_expired_holds
 from escalation.domain.ladder import LEGAL_REVIEW_DAYS, Context, decide, next_check, review_expired
 from escalation.domain.model import Account, Action, LegalState, Status
 from escalation.domain.policy import DEFAULT_POLICY
@@ -157,7 +158,8 @@ def test_an_account_with_a_waiting_review_is_looked_at_every_day():
 
 
 def test_a_review_closed_without_referral_records_why():
-    closed = close_review(pending(date(2026, 5, 1)), LegalState.WITHDRAWN, TODAY).account
+    closed = legal.end(pending(date(2026, 5, 1)), LegalState.WITHDRAWN, TODAY, "paid").account
     assert closed.legal_state is LegalState.WITHDRAWN and closed.legal_decided_on == TODAY
-    with pytest.raises(EventError):
-        close_review(pending(date(2026, 5, 1)), LegalState.APPROVED, TODAY)
+    assert closed.legal_note == "2026-03-10: legal review withdrawn: the account is paid"
+    with pytest.raises(legal.LegalError):
+        legal.end(pending(date(2026, 5, 1)), LegalState.APPROVED, TODAY)

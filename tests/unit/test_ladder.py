@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation.domain.ladder import Context, decide, next_check
-from escalation.domain.model import Account, Action, LegalState, RecentContact, Stage, Status
+from escalation.domain.model import Account, Action, ContactKey, LegalState, Stage, Status
+from escalation.domain.numbers import ClosedBecause, NumberStatus, channels_of
 from escalation.domain.policy import DEFAULT_POLICY
 from escalation.domain.profiles import profile_for
 
@@ -71,6 +72,16 @@ def cn_on(n: int, hour: int = 10, minute: int = 0) -> Context:
 
 def us_on(n: int, hour: int = 10) -> Context:
     return us_ctx(local(day(n, US_DUE), hour, zone=NEW_YORK))
+
+
+def closed(*channels: str, why: ClosedBecause = ClosedBecause.OPTED_OUT) -> NumberStatus:
+    """The suppression record of a number closed for these channels ("all": SMS and calls)."""
+    return NumberStatus("+8613800138000").closing(tuple(c for ch in channels for c in channels_of(ch)), why, CN_DUE)
+
+
+def opted_out(*channels: str) -> dict:
+    """What an opt_out event leaves: the account's own record of it, and its number closed."""
+    return {"opted_out": frozenset(channels), "number": closed(*channels)}
 
 
 def fired(due: date = CN_DUE, **rules: int) -> dict[str, date]:
@@ -289,25 +300,34 @@ def test_the_window_and_the_day_are_the_borrowers_local_ones():
 
 # ---------------------------------------------------------------------- opt-outs and consent
 def test_sms_opt_out_stops_sms_but_not_calls():
-    decisions = decide(cn_account(last_fired=fired(**EARLY_DONE), opted_out=frozenset({"sms"})), cn_on(7))
+    decisions = decide(cn_account(last_fired=fired(**EARLY_DONE), **opted_out("sms")), cn_on(7))
     assert actions(decisions) == [(Action.CALL, "follow_up_call")]
     assert skips(decisions) == {"follow_up": "opted_out_sms"}
 
 
-def test_no_sms_consent_is_like_an_sms_opt_out():
+def test_an_sms_opt_out_belongs_to_the_number_not_the_account():
+    # Another account on the same number (its own record says nothing) is closed too; the borrower's own
+    # account with a new number (an empty record) is open again.
+    other = cn_account(account_id="CN-2", last_fired=fired(**EARLY_DONE), number=closed("sms"))
+    assert skips(decide(other, cn_on(7))) == {"follow_up": "opted_out_sms"}
+    moved = cn_account(last_fired=fired(**EARLY_DONE), opted_out=frozenset({"sms"}), phone="+8613800138111")
+    assert (Action.SMS, "follow_up") in actions(decide(moved, cn_on(7)))
+
+
+def test_no_sms_consent_closes_sms_for_the_account():
     decisions = decide(cn_account(last_fired=fired(**EARLY_DONE), sms_consent=False), cn_on(7))
     assert actions(decisions) == [(Action.CALL, "follow_up_call")]
-    assert skips(decisions) == {"follow_up": "opted_out_sms"}
+    assert skips(decisions) == {"follow_up": "no_sms_consent"}
 
 
 def test_call_opt_out_stops_calls_but_not_sms():
-    decisions = decide(cn_account(last_fired=fired(**EARLY_DONE), opted_out=frozenset({"call"})), cn_on(7))
+    decisions = decide(cn_account(last_fired=fired(**EARLY_DONE), **opted_out("call")), cn_on(7))
     assert actions(decisions) == [(Action.SMS, "follow_up")]
     assert skips(decisions) == {"follow_up_call": "opted_out_call"}
 
 
 def test_opt_out_of_all_stops_sms_calls_and_visits():
-    account = cn_account(last_fired=fired(**FOLLOW_UPS_TO_30), failed_call_attempts=5, opted_out=frozenset({"all"}))
+    account = cn_account(last_fired=fired(**FOLLOW_UPS_TO_30), failed_call_attempts=5, **opted_out("all"))
     for n in (7, 30, 31, 35):
         assert actions(decide(account.with_changes(last_fired=fired(**EARLY_DONE)), cn_on(n))) == [], n
 
@@ -384,8 +404,17 @@ def test_promise_blocks_the_early_call():
 
 
 # ---------------------------------------------------------------------- frequency caps
-def _recent(action: Action, *days: date) -> tuple[RecentContact, ...]:
-    return tuple(RecentContact(d, action) for d in days)
+def _recent(action: Action, *days: date) -> tuple[ContactKey, ...]:
+    """Contacts recorded on those days, each by another rule (two on one day are two contacts)."""
+    return tuple(ContactKey(d, action, f"rule{i}") for i, d in enumerate(days))
+
+
+def _dials(*days: date) -> dict[date, int]:
+    """Dial attempts agents reported on those days (a day listed twice had two)."""
+    counts: dict[date, int] = {}
+    for d in days:
+        counts[d] = counts.get(d, 0) + 1
+    return counts
 
 
 US_FOLLOW_UP_DUE = fired(US_DUE, **EARLY_DONE)  # follow_up and follow_up_call due at D+7
@@ -427,14 +456,14 @@ def test_us_call_allowed_on_the_eighth_day_after_a_conversation():
 def test_us_at_most_seven_calls_in_seven_days():
     today = day(7, US_DUE)
     calls = [today - timedelta(days=k) for k in (6, 5, 5, 4, 3, 2, 1)]
-    decisions = decide(us_account(last_fired=US_FOLLOW_UP_DUE, recent=_recent(Action.CALL, *calls)), us_on(7))
+    decisions = decide(us_account(last_fired=US_FOLLOW_UP_DUE, dials=_dials(*calls)), us_on(7))
     assert skips(decisions)["follow_up_call"] == "calls_7_in_7"
 
 
 def test_us_calls_older_than_seven_days_do_not_count():
     today = day(7, US_DUE)
     calls = [today - timedelta(days=k) for k in (7, 6, 5, 4, 3, 2, 1)]
-    decisions = decide(us_account(last_fired=US_FOLLOW_UP_DUE, recent=_recent(Action.CALL, *calls)), us_on(7))
+    decisions = decide(us_account(last_fired=US_FOLLOW_UP_DUE, dials=_dials(*calls)), us_on(7))
     assert (Action.CALL, "follow_up_call") in actions(decisions)
 
 
@@ -456,7 +485,7 @@ def test_cn_has_no_sms_weekly_cap():
 
 def test_cn_call_attempts_per_day_cap():
     today = day(7)
-    account = cn_account(last_fired=fired(**EARLY_DONE), recent=_recent(Action.CALL, *[today] * 6))
+    account = cn_account(last_fired=fired(**EARLY_DONE), dials=_dials(*[today] * 6))
     assert skips(decide(account, cn_on(7)))["follow_up_call"] == "call_daily_cap"
 
 
@@ -531,7 +560,7 @@ def test_next_check_finds_the_day_a_borrower_becomes_unreachable():
 
 
 def test_next_check_drops_a_paid_account_whose_sms_channel_is_closed():
-    paid = cn_account(status=Status.PAID, balance=Decimal("0"), confirmation_due=True, opted_out=frozenset({"sms"}))
+    paid = cn_account(status=Status.PAID, balance=Decimal("0"), confirmation_due=True, **opted_out("sms"))
     assert actions(decide(paid, cn_on(8))) == []
     assert next_check(paid, cn_on(7), day(8)) is None
 
@@ -547,11 +576,11 @@ _RULES = ("pre_due", "reminder", "early_call", "follow_up", "follow_up_call", "f
     refusals=st.integers(0, 3),
     visits=st.integers(0, 2),
     balance=st.sampled_from(["0.01", "1250", "18800"]),
-    opted_out=st.sets(st.sampled_from(["sms", "call"])),
+    opted_out_of=st.sets(st.sampled_from(["sms", "call"])),
     earliest=st.integers(-10, 70),
     profile=st.sampled_from(["CN", "US"]),
 )
-def test_next_check_is_never_later_than_the_next_action(fired_days, failed, refusals, visits, balance, opted_out, earliest, profile):
+def test_next_check_is_never_later_than_the_next_action(fired_days, failed, refusals, visits, balance, opted_out_of, earliest, profile):
     zone = SHANGHAI if profile == "CN" else NEW_YORK
     make = cn_account if profile == "CN" else us_account
     due = CN_DUE if profile == "CN" else US_DUE
@@ -562,7 +591,7 @@ def test_next_check_is_never_later_than_the_next_action(fired_days, failed, refu
         failed_call_attempts=failed,
         refusals=refusals,
         visits_attempted=visits,
-        opted_out=frozenset(opted_out),
+        **opted_out(*opted_out_of),
     )
     first = day(earliest, due)
     ctx = Context(DEFAULT_POLICY, profile_for(profile), (zone,), local(first - timedelta(days=1), 10, zone=zone))

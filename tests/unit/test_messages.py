@@ -13,15 +13,16 @@ from escalation.domain.messages import (
     Sender,
     TemplateError,
     banned_phrases_in,
+    deadline_for,
     render_sms,
     sms_encoding,
     sms_parts,
 )
 
 SENDER = Sender(
-    lender_name="Shengbei Credit",
-    signature="省呗",
-    support_phone="400-800-1234",
+    lender_name="Example Lending",
+    signature="示例金融",
+    support_phone="400-000-0000",
     pay_hint="app: Me > Repay",
 )
 
@@ -65,17 +66,17 @@ def test_every_purpose_renders_with_profile_elements(purpose, profile, locale, c
     elif purpose != "confirmation":
         assert amount in text
     if profile == "CN":
-        assert text.startswith("【省呗】")
+        assert text.startswith("【示例金融】")
     if profile == "US":
         assert text.endswith("Reply STOP to opt out.")
     if profile == "EU":
-        assert "Shengbei Credit" in text
+        assert "Example Lending" in text
 
 
 @pytest.mark.parametrize(("profile", "locale", "currency", "amount", "fees", "promised"), CASES)
 def test_reminder_offers_support_line_and_payment_route(profile, locale, currency, amount, fees, promised):
     text = render_sms(make_ctx("reminder", profile, locale, currency), SENDER)
-    assert "400-800-1234" in text
+    assert "400-000-0000" in text
     assert "app: Me > Repay" in text
 
 
@@ -105,11 +106,22 @@ def test_promise_reminder_defaults_to_outstanding_amount_and_needs_a_date():
         render_sms(make_ctx("promise_reminder", promised_date=None), SENDER)
 
 
-def test_unknown_locale_falls_back_to_profile_default():
-    cn = render_sms(make_ctx("pre_due", "CN", "xx-YY", "CNY"), SENDER)
-    assert cn == render_sms(make_ctx("pre_due", "CN", "zh-CN", "CNY"), SENDER)
-    eu = render_sms(make_ctx("pre_due", "EU", "fr-FR", "EUR"), SENDER)
-    assert "€19,120.00" in eu and "1 Mar 2026" in eu
+@pytest.mark.parametrize("locale", ["xx-YY", "fr-FR", "de-DE", "zh-TW", "zh-Hant", ""])
+def test_a_locale_without_templates_is_refused_never_sent_in_another_language(locale):
+    with pytest.raises(TemplateError, match="no SMS templates for locale"):
+        render_sms(make_ctx("pre_due", "EU", locale, "EUR"), SENDER)
+
+
+def test_a_us_text_in_chinese_is_wholly_chinese_with_its_opt_out():
+    chinese = Sender(lender_name="示例贷款", signature="", support_phone="+1 800 555 0100", pay_hint="在App中还款")
+    text = render_sms(make_ctx("reminder", "US", "zh-CN", "USD"), chinese)
+    assert text.startswith("示例贷款：") and text.endswith("回复STOP退订。")
+    assert "Reply" not in text
+
+
+def test_the_follow_up_deadline_is_a_week_from_the_day_sent():
+    assert deadline_for("follow_up", date(2026, 3, 10)) == date(2026, 3, 17)
+    assert deadline_for("reminder", date(2026, 3, 10)) is None
 
 
 def test_no_banned_phrase_in_any_text():

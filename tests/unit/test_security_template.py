@@ -20,6 +20,8 @@ KEY = "EncryptionKey"
 DECRYPT, DATA_KEY = ("kms:Decrypt", KEY), ("kms:GenerateDataKey", KEY)
 ACCOUNTS_RW = {("dynamodb:GetItem", "AccountsTable"), ("dynamodb:UpdateItem", "AccountsTable")}
 RECORD = ("dynamodb:PutItem", "ContactsTable")  # the audit record: conditional put of a new key
+NUMBER = ("dynamodb:GetItem", "NumbersTable")  # the number's suppression record (numbers.status)
+CLOSE_NUMBER = ("dynamodb:UpdateItem", "NumbersTable")  # a channel closed on a number (numbers.close)
 REVIEW = "LegalReviewStateMachine"
 # Step Functions' log delivery (vended logs) has no resource-level permissions: AWS requires Resource "*".
 LOG_DELIVERY = {
@@ -37,10 +39,12 @@ LOG_DELIVERY = {
 # (Globals: KmsKeyArn); GenerateDataKey: sending to an encrypted queue or topic, writing to the bucket.
 EXPECTED: dict[str, set[tuple[str, str]]] = {
     # inbox.receive -> ingest: load/legal_token (GetItem), enroll (PutItem), save_event_fields (UpdateItem),
-    # legal_workflow.decide / end_withdrawn; rejected events -> work_queues.enqueue.
+    # the number's record and its closures, legal_workflow.decide / end_withdrawn; rejected events -> work_queues.enqueue.
     "IngestEventsFunction": ACCOUNTS_RW
     | {
         ("dynamodb:PutItem", "AccountsTable"),
+        NUMBER,
+        CLOSE_NUMBER,
         ("sqs:SendMessage", "RejectedEventsQueue"),
         ("states:SendTaskSuccess", REVIEW),
         ("states:SendTaskFailure", REVIEW),
@@ -54,25 +58,29 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         DECRYPT,
         DATA_KEY,
     },
-    # runs.assess: load_many, recover_stale_claims (record + a legal review started again), the calendar
-    # (save_event_fields), tend_review (legal_token, heartbeat, ReviewExpired), reschedule, the SMS outbox
-    # (sms_outbox.post: SendMessageBatch), the batch summary.
+    # runs.assess: load_many and the numbers' records (numbers.attach), recover_stale_claims (record + a legal review
+    # started again), the calendar (save_event_fields), tend_review (legal_token, heartbeat, ReviewExpired, an approval
+    # handed over), reschedule, the SMS outbox (sms_outbox.post: SendMessageBatch), the batch summary.
     "AssessAccountsFunction": ACCOUNTS_RW
     | {
         ("dynamodb:BatchGetItem", "AccountsTable"),
+        ("dynamodb:BatchGetItem", "NumbersTable"),
+        NUMBER,
         RECORD,
         ("sqs:SendMessage", "SmsOutbox"),
         ("s3:PutObject", "ManifestBucket/runs/*/batches/*"),
         ("states:StartExecution", REVIEW),
         ("states:SendTaskHeartbeat", REVIEW),
         ("states:SendTaskFailure", REVIEW),
+        ("states:SendTaskSuccess", REVIEW),
         DECRYPT,
         DATA_KEY,
     },
-    # dispatch: claim/release (UpdateItem), _refused (GetItem), record (TransactWriteItems: PutItem + UpdateItem);
-    # sms.opted_out, sms.send_sms. Reading the outbox is the SQS event source's (SAM adds its poller policy).
-    "SendSmsFunction": ACCOUNTS_RW | {RECORD, ("sns:Publish", "*"), ("sns:CheckIfPhoneNumberIsOptedOut", "*"), DECRYPT},
-    "QueueCallFunction": ACCOUNTS_RW | {RECORD, ("sqs:SendMessage", "CallQueue"), DECRYPT, DATA_KEY},
+    # dispatch: claim/release (UpdateItem), why a claim was refused (GetItem), the number's record, record
+    # (TransactWriteItems: PutItem + UpdateItem); sms.send_sms, and a number SNS refuses as opted out closed.
+    # Reading the outbox is the SQS event source's (SAM adds its poller policy).
+    "SendSmsFunction": ACCOUNTS_RW | {RECORD, NUMBER, CLOSE_NUMBER, ("sns:Publish", "*"), DECRYPT},
+    "QueueCallFunction": ACCOUNTS_RW | {RECORD, NUMBER, ("sqs:SendMessage", "CallQueue"), DECRYPT, DATA_KEY},
     "QueueVisitFunction": ACCOUNTS_RW | {RECORD, ("sqs:SendMessage", "VisitQueue"), DECRYPT, DATA_KEY},
     "RequestLegalReviewFunction": ACCOUNTS_RW | {RECORD, ("states:StartExecution", REVIEW), DECRYPT},
     "RecordOutcomesFunction": {("s3:PutObject", "ManifestBucket/runs/*/outcomes/*"), DECRYPT, DATA_KEY},
@@ -87,12 +95,15 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     # legal.await_decision: set_legal_token, notify_reviewers.
     "AwaitLegalDecisionFunction": {("dynamodb:UpdateItem", "AccountsTable"), ("sns:Publish", "ReviewerTopic"), DECRYPT, DATA_KEY},
     # legal.refer: load, claim, enqueue the referral, record, save_event_fields.
-    "ReferToLegalFunction": ACCOUNTS_RW | {RECORD, ("sqs:SendMessage", "LegalReferralQueue"), DECRYPT, DATA_KEY},
-    "ReturnToLadderFunction": ACCOUNTS_RW | {DECRYPT},
+    "ReferToLegalFunction": ACCOUNTS_RW | {RECORD, NUMBER, ("sqs:SendMessage", "LegalReferralQueue"), DECRYPT, DATA_KEY},
+    "ReturnToLadderFunction": ACCOUNTS_RW | {NUMBER, DECRYPT},
+    # optouts.sync: the provider's opted-out list, which numbers are closed already, close the others.
+    "SyncOptOutsFunction": {("sns:ListPhoneNumbersOptedOut", "*"), ("dynamodb:BatchGetItem", "NumbersTable"), CLOSE_NUMBER, DECRYPT},
     "DailyRunStateMachine": {
         *(
             ("lambda:InvokeFunction", f)
             for f in (
+                "SyncOptOutsFunction",
                 "PlanRunFunction",
                 "AssessAccountsFunction",
                 "QueueCallFunction",
@@ -118,9 +129,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "DailyRunScheduleRole": {("states:StartExecution", "DailyRunStateMachine"), ("sqs:SendMessage", "ScheduleDLQ"), DECRYPT, DATA_KEY},
 }
 
-# Where AWS itself requires Resource "*": an SMS to a phone number and the opt-out check have no ARN; log delivery.
+# Where AWS itself requires Resource "*": an SMS to a phone number and the account's opted-out list have no ARN; log delivery.
 WILDCARD_RESOURCE_ALLOWED = {
-    "SendSmsFunction": {"sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"},
+    "SendSmsFunction": {"sns:Publish"},
+    "SyncOptOutsFunction": {"sns:ListPhoneNumbersOptedOut"},
     "DailyRunStateMachine": LOG_DELIVERY,
     "LegalReviewStateMachine": LOG_DELIVERY,
 }

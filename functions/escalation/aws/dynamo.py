@@ -21,21 +21,44 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from ..domain.model import Account, Action, Contact, LegalState, RecentContact, Stage, Status
+from ..domain.model import Account, Action, Contact, ContactKey, LegalState, Stage, Status, furthest
+from ..domain.progress import LadderProgress
 from .clients import client
 
 REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 DUE_SHARDS = int(os.environ.get("DUE_SHARDS", "32"))
 
 
-class ClaimRefused(Exception):
-    """The account changed since it was assessed (or the action is already claimed): do not act."""
+class Refused(Exception):
+    """A conditional write on the account was refused: do not act on what was read before."""
+
+
+class AccountChanged(Refused):
+    """A borrower event (or another run) changed the account since it was read; `account` is how it stands now."""
+
+    def __init__(self, message: str, account: Account | None = None) -> None:
+        super().__init__(message)
+        self.account = account
+
+
+class ClaimLost(Refused):
+    """The side effect is already claimed ("claimed": an attempt is on it or crashed; "done": recorded)."""
+
+    def __init__(self, message: str, account: Account, state: str) -> None:
+        super().__init__(message)
+        self.account = account
+        self.state = state
+
+
+class UnknownAccount(Refused):
+    """No such account."""
 
 
 class DueIndex(GlobalSecondaryIndex["AccountItem"]):
@@ -62,25 +85,35 @@ class AccountItem(Model):
     timezone = UnicodeAttribute(null=True)
     locale = UnicodeAttribute(null=True)
     product = UnicodeAttribute(default="default")
+    segment = UnicodeAttribute(null=True)
     sms_consent = BooleanAttribute(default=True)
     emergency_contacts = ListAttribute(of=UnicodeAttribute, default=list)
     status = UnicodeAttribute(default=Status.ACTIVE.value)
-    stage = UnicodeAttribute(default=Stage.PRE_DUE.value)
+    stage = UnicodeAttribute(default=Stage.PRE_DUE.value)  # the stage at enrolment
+    stages = UnicodeSetAttribute(null=True)  # every stage a contact reached (ADD: never lost to a race); the furthest is the stage
     opted_out = ListAttribute(of=UnicodeAttribute, default=list)
     holds = MapAttribute(default=dict)  # hold reason -> last day (ISO) or "" while open-ended
     promised_date = UnicodeAttribute(null=True)
     promised_amount = UnicodeAttribute(null=True)
+    promise_made_on = UnicodeAttribute(null=True)
+    promise_paid = UnicodeAttribute(null=True)
     confirmation_due = BooleanAttribute(default=False)
     broken_promises = NumberAttribute(default=0)
+    kept_promises = NumberAttribute(default=0)
     last_fired = MapAttribute(default=dict)  # rule name -> ISO local date
-    recent = MapAttribute(default=dict)  # "<local day>#<action>" -> "1": the last days' contacts, for caps
+    recent = MapAttribute(default=dict)  # contact key "<local day>#<action>#<rule>" -> "1": the last days' contacts, for caps
     claims = MapAttribute(default=dict)  # idempotency key -> "claimed" | "done"
+    dials = MapAttribute(default=dict)  # ISO local day -> dial attempts agents reported
+    conversations = MapAttribute(default=dict)  # ISO local day -> conversations (reached, refused)
+    open_calls = MapAttribute(default=dict)  # call task's contact key -> ISO instant it expires
     failed_call_attempts = NumberAttribute(default=0)
     last_reached = UnicodeAttribute(null=True)
     refusals = NumberAttribute(default=0)
     visits_attempted = NumberAttribute(default=0)
     legal_state = UnicodeAttribute(null=True)
     legal_decided_on = UnicodeAttribute(null=True)
+    legal_approvals = MapAttribute(default=dict)  # reviewer -> ISO instant of the approval
+    legal_note = UnicodeAttribute(null=True)
     legal_task_token = UnicodeAttribute(null=True)
     event_seq = NumberAttribute(default=0)
     events_seen = MapAttribute(default=dict)  # event id -> occurred_at (recent ones)
@@ -110,8 +143,9 @@ class ContactItem(Model):
     to = UnicodeAttribute(null=True)
     text = UnicodeAttribute(null=True)
     provider_id = UnicodeAttribute(null=True)
-    decided_by = UnicodeAttribute(null=True)  # legal referral: the approving reviewer
-    expires_at = NumberAttribute(null=True)  # TTL: retention by profile
+    decided_by = UnicodeAttribute(null=True)  # legal referral: the approving reviewer(s)
+    task_expires_at = UnicodeAttribute(null=True)  # call and visit tasks: after this instant the task may not be worked
+    purge_at = NumberAttribute(null=True)  # TTL (epoch seconds): retention by profile
 
 
 def _update(account_id: str, actions: list, condition: object = None) -> None:
@@ -135,7 +169,16 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _map(attribute: MapAttribute | None) -> dict[str, Any]:
+    return attribute.as_dict() if attribute else {}
+
+
 def to_account(item: AccountItem) -> Account:
+    """The domain's account from its item (its number's record is attached by escalation.aws.numbers)."""
     return Account(
         account_id=item.account_id,
         phone=item.phone,
@@ -147,46 +190,44 @@ def to_account(item: AccountItem) -> Account:
         timezone=item.timezone,
         locale=item.locale,
         product=item.product,
+        segment=item.segment,
         sms_consent=item.sms_consent,
         emergency_contacts=tuple(item.emergency_contacts or ()),
         status=Status(item.status),
-        stage=Stage(item.stage),
+        stage=furthest(Stage(item.stage), *(Stage(s) for s in item.stages or ())),
         opted_out=frozenset(item.opted_out or ()),
-        holds={k: _day(v) for k, v in (item.holds.as_dict() if item.holds else {}).items()},
+        holds={k: _day(v) for k, v in _map(item.holds).items()},
         promised_date=_day(item.promised_date),
         promised_amount=Decimal(item.promised_amount) if item.promised_amount else None,
+        promise_made_on=_day(item.promise_made_on),
+        promise_paid=Decimal(item.promise_paid) if item.promise_paid else Decimal("0"),
         confirmation_due=item.confirmation_due,
         broken_promises=int(item.broken_promises or 0),
-        last_fired={k: date.fromisoformat(v) for k, v in (item.last_fired.as_dict() if item.last_fired else {}).items()},
-        recent=tuple(_recent(key) for key in (item.recent.as_dict() if item.recent else {})),
+        kept_promises=int(item.kept_promises or 0),
+        last_fired={k: date.fromisoformat(v) for k, v in _map(item.last_fired).items()},
+        recent=tuple(ContactKey.parse(key) for key in _map(item.recent)),
+        dials={date.fromisoformat(k): int(v) for k, v in _map(item.dials).items()},
+        conversations={date.fromisoformat(k): int(v) for k, v in _map(item.conversations).items()},
+        open_calls={k: _instant(v) for k, v in _map(item.open_calls).items()},
         failed_call_attempts=int(item.failed_call_attempts),
         last_reached=_day(item.last_reached),
         refusals=int(item.refusals),
         visits_attempted=int(item.visits_attempted),
         legal_state=LegalState(item.legal_state) if item.legal_state else None,
         legal_decided_on=_day(item.legal_decided_on),
+        legal_approvals=dict(_map(item.legal_approvals)),
+        legal_note=item.legal_note,
         event_seq=int(item.event_seq),
-        claims=dict(item.claims.as_dict()) if item.claims else {},
-        events_seen=dict(item.events_seen.as_dict()) if item.events_seen else {},
-        balance_as_of=datetime.fromisoformat(item.balance_as_of.replace("Z", "+00:00")) if item.balance_as_of else None,
+        claims=dict(_map(item.claims)),
+        events_seen=dict(_map(item.events_seen)),
+        balance_as_of=_instant(item.balance_as_of) if item.balance_as_of else None,
     )
 
 
-def _recent(key: str) -> RecentContact:
-    day, action = key.split("#", 1)
-    return RecentContact(date.fromisoformat(day), Action(action))
-
-
-# Fields that borrower events own; a dispatch never writes them (and vice versa).
-_EVENT_FIELDS = (
-    "balance", "fees", "status", "opted_out", "holds", "promised_date", "promised_amount",
-    "confirmation_due", "failed_call_attempts", "last_reached", "refusals", "visits_attempted",
-    "legal_state", "legal_decided_on",
-)  # fmt: skip
-
-
 def _event_values(account: Account) -> dict[str, object]:
+    """The attributes borrower events own (a dispatch never writes them, and an event never writes the ladder's)."""
     return {
+        "phone": account.phone,
         "balance": str(account.balance),
         "fees": str(account.fees),
         "status": account.status.value,
@@ -194,14 +235,21 @@ def _event_values(account: Account) -> dict[str, object]:
         "holds": {k: _iso(v) or "" for k, v in account.holds.items()},
         "promised_date": _iso(account.promised_date),
         "promised_amount": str(account.promised_amount) if account.promised_amount is not None else None,
+        "promise_made_on": _iso(account.promise_made_on),
+        "promise_paid": str(account.promise_paid) if account.promised_date is not None else None,
         "confirmation_due": account.confirmation_due,
         "broken_promises": account.broken_promises,
+        "kept_promises": account.kept_promises,
+        "dials": {k.isoformat(): n for k, n in account.dials.items()},
+        "conversations": {k.isoformat(): n for k, n in account.conversations.items()},
         "failed_call_attempts": account.failed_call_attempts,
         "last_reached": _iso(account.last_reached),
         "refusals": account.refusals,
         "visits_attempted": account.visits_attempted,
         "legal_state": account.legal_state.value if account.legal_state else None,
         "legal_decided_on": _iso(account.legal_decided_on),
+        "legal_approvals": dict(account.legal_approvals),
+        "legal_note": account.legal_note,
         "balance_as_of": _iso(account.balance_as_of),
     }
 
@@ -216,18 +264,19 @@ def to_item(account: Account, due_at: datetime | None) -> AccountItem:
     """The accounts-table item of an account (the inverse of `to_account`), placed in the due index at `due_at`."""
     return AccountItem(
         account.account_id,
-        phone=account.phone,
         currency=account.currency,
         due_date=account.due_date.isoformat(),
         profile=account.profile,
         timezone=account.timezone,
         locale=account.locale,
         product=account.product,
+        segment=account.segment,
         sms_consent=account.sms_consent,
         emergency_contacts=list(account.emergency_contacts),
         stage=account.stage.value,
         last_fired={rule: day.isoformat() for rule, day in account.last_fired.items()},
-        recent={f"{c.day.isoformat()}#{c.action.value}": "1" for c in account.recent},
+        recent={str(key): "1" for key in account.recent},
+        open_calls={k: _iso(v) for k, v in account.open_calls.items()},
         claims=dict(account.claims),
         events_seen=dict(account.events_seen),
         event_seq=account.event_seq,
@@ -283,32 +332,43 @@ def _due_in_shard(paginator: Any, shard: str, until: str | None) -> list[str]:
 
 
 def save_event_fields(
+    before: Account,
     account: Account,
-    expected_seq: int,
     due_at: datetime | None,
-    extra: dict | None = None,
+    *,
+    note: str | None = None,
     seen: tuple[str, str] | None = None,
     forget: tuple[str, ...] = (),
+    review_token: bool = True,
 ) -> None:
-    """Write what a borrower event changed, if nothing else changed the account meanwhile.
+    """Write what a borrower event (or the calendar) changed from `before` to `account`, if nothing else
+    changed the account meanwhile (its event_seq is still `before`'s).
 
-    `seen` = (event id, occurred_at) marks the event applied in the same write; `forget`
-    drops old event ids so the item stays bounded.
+    Call tasks an outcome answered are removed one by one (dispatches add tasks concurrently). `note`
+    is the last event's one-line account for the ops timeline; `seen` = (event id, occurred_at) marks
+    the event applied in the same write; `forget` drops old event ids so the item stays bounded;
+    `review_token=False` drops the waiting review's task token (the review has ended). Raises
+    AccountChanged if the account's event_seq moved since it was read.
     """
-    values = _event_values(account) | (extra or {})
+    values = _event_values(account)
+    if note is not None:
+        values["last_event"] = note[:300]
+    if not review_token:
+        values["legal_task_token"] = None
     actions = [
         getattr(AccountItem, name).set(value) if value is not None else getattr(AccountItem, name).remove()
         for name, value in values.items()
     ]
+    actions += [AccountItem.open_calls[key].remove() for key in before.open_calls if key not in account.open_calls]
     if seen:
         actions.append(AccountItem.events_seen[seen[0]].set(seen[1]))
     actions += [AccountItem.events_seen[old].remove() for old in forget]
-    actions += [AccountItem.event_seq.set(expected_seq + 1), *_due_actions(account.account_id, due_at)]
+    actions += [AccountItem.event_seq.set(before.event_seq + 1), *_due_actions(account.account_id, due_at)]
     try:
-        _update(account.account_id, actions, AccountItem.event_seq == expected_seq)
+        _update(account.account_id, actions, AccountItem.event_seq == before.event_seq)
     except UpdateError as exc:
         if _conditional_failure(exc):
-            raise ClaimRefused(f"account {account.account_id} changed concurrently") from exc
+            raise AccountChanged(f"account {account.account_id} changed concurrently") from exc
         raise
 
 
@@ -331,9 +391,9 @@ def reschedule(account_id: str, expected_seq: int, due_at: datetime | None, why:
 def claim(account_id: str, key: str, expected_seq: int, allowed: Iterable[Status]) -> Account:
     """Claim one side effect before it happens; returns the account as the claim found it.
 
-    Refused (ClaimRefused) if the account changed since `expected_seq`, is not in an allowed
-    status, is unknown, or the key is already claimed. The claim's own write returns the
-    item, so the dispatch needs no separate read.
+    Refused if the key is already claimed (ClaimLost, with the claim's state), if the account changed
+    since `expected_seq` or is not in an allowed status (AccountChanged), or is unknown (UnknownAccount).
+    The claim's own write returns the item, so the usual path reads nothing else.
     """
     condition = (
         (AccountItem.event_seq == expected_seq)
@@ -346,22 +406,26 @@ def claim(account_id: str, key: str, expected_seq: int, allowed: Iterable[Status
         )
     except UpdateError as exc:
         if _conditional_failure(exc):
-            raise ClaimRefused(f"claim {key} on {account_id} refused") from exc
+            raise _why_refused(account_id, key) from exc
         raise
     return to_account(AccountItem.from_raw_data(response["Attributes"]))
 
 
-def claim_state(account_id: str, key: str) -> str | None:
-    item = AccountItem.get(account_id, consistent_read=True, attributes_to_get=["claims"])
-    return (item.claims.as_dict() if item.claims else {}).get(key)
+def _why_refused(account_id: str, key: str) -> Refused:
+    account = load(account_id)
+    if account is None:
+        return UnknownAccount(f"account {account_id} is not enrolled")
+    if (state := account.claims.get(key)) is not None:
+        return ClaimLost(f"claim {key} on {account_id} is {state}", account, state)
+    return AccountChanged(f"account {account_id} changed since it was assessed", account)
 
 
 def release(account_id: str, key: str) -> None:
-    """Give a claim back after a send that certainly did not happen, so a retry may send."""
+    """Give a claim back after a send that certainly did not happen (or that the re-check stopped), so a retry may send."""
     _update(account_id, [AccountItem.claims[key].remove()], AccountItem.claims[key] == "claimed")
 
 
-def record(contact: Contact, rule: str, expires_at: int, due: tuple[int, datetime | None], extra: list | None = None) -> None:
+def record(contact: Contact, progress: LadderProgress, retain_until: int, due: tuple[int, datetime | None]) -> None:
     """Append the contact to the audit log and mark its claim done with the ladder's progress: one transaction.
 
     One round trip instead of two, and no moment at which a contact is in the log but its
@@ -371,20 +435,20 @@ def record(contact: Contact, rule: str, expires_at: int, due: tuple[int, datetim
     `due` is (event_seq the next check was computed at, next check). If a borrower event
     landed since, its own next check stands and only the ladder's progress is written.
     """
-    item = _contact_item(contact, expires_at)
-    progress = _progress(contact, rule, extra)
+    item = _contact_item(contact, retain_until)
+    ladder = _progress_actions(contact, progress)
     claimed = AccountItem.claims[contact.key] == "claimed"
     seq, due_at = due
-    moved, current = progress + _due_actions(contact.account_id, due_at), claimed & (AccountItem.event_seq == seq)
+    moved, current = ladder + _due_actions(contact.account_id, due_at), claimed & (AccountItem.event_seq == seq)
     failed = _record_and_complete(item, contact.account_id, moved, current)
     if failed == "account":  # an event moved the account meanwhile: its own next check stands
-        failed = _record_and_complete(item, contact.account_id, progress, claimed)
+        failed = _record_and_complete(item, contact.account_id, ladder, claimed)
         if failed == "account":  # the claim is no longer "claimed" (done or given back): the log still gets the record
             _put_unless_present(item)
             return
     if failed == "contact":  # already in the log (an earlier attempt wrote it): finish the claim alone
         if not _update_unless_refused(contact.account_id, moved, current):
-            _update_unless_refused(contact.account_id, progress, claimed)
+            _update_unless_refused(contact.account_id, ladder, claimed)
 
 
 def _record_and_complete(item: ContactItem, account_id: str, actions: list, condition: object) -> str | None:
@@ -402,7 +466,7 @@ def _record_and_complete(item: ContactItem, account_id: str, actions: list, cond
     return None
 
 
-def _contact_item(contact: Contact, expires_at: int) -> ContactItem:
+def _contact_item(contact: Contact, retain_until: int) -> ContactItem:
     return ContactItem(
         contact.account_id,
         contact.key,
@@ -418,21 +482,31 @@ def _contact_item(contact: Contact, expires_at: int) -> ContactItem:
         text=contact.text,
         provider_id=contact.provider_id,
         decided_by=contact.decided_by,
-        expires_at=expires_at,
+        task_expires_at=_iso(contact.expires_at),
+        purge_at=retain_until,
     )
 
 
-def _progress(contact: Contact, rule: str, extra: list | None) -> list:
-    """What a recorded contact changes on the account: the claim done, the rule fired, the stage reached."""
-    day = contact.key.split("#", 1)[0]
+def _progress_actions(contact: Contact, progress: LadderProgress) -> list:
+    """The account's side of a recorded contact: the claim done, the rule fired, the stage reached, what to forget."""
+    key = progress.key
     actions = [
         AccountItem.claims[contact.key].set("done"),
-        AccountItem.last_fired[rule].set(day),
-        AccountItem.recent[f"{day}#{contact.action.value}"].set("1"),
-        *(extra or []),
+        AccountItem.last_fired[key.rule].set(key.day.isoformat()),
+        AccountItem.recent[str(key)].set("1"),
+        *(AccountItem.recent[old].remove() for old in progress.forget_recent),
+        *(AccountItem.claims[old].remove() for old in progress.forget_claims),
+        *(AccountItem.open_calls[old].remove() for old in progress.forget_tasks),
     ]
-    if contact.purpose not in ("confirmation", "promise_reminder"):
-        actions.append(AccountItem.stage.set(contact.stage.value))
+    if progress.stage_reached is not None:
+        actions.append(AccountItem.stages.add({progress.stage_reached.value}))
+    if progress.confirmation_sent:
+        actions.append(AccountItem.confirmation_due.set(False))
+    if progress.review_requested:
+        actions.append(AccountItem.legal_state.set(LegalState.PENDING.value))
+        actions.append(AccountItem.legal_approvals.set({}))
+    if progress.task_expires_at is not None:
+        actions.append(AccountItem.open_calls[str(key)].set(_iso(progress.task_expires_at)))
     return actions
 
 
@@ -486,7 +560,7 @@ def _to_contact(item: ContactItem) -> Contact:
         action=Action(item.action),
         stage=Stage(item.stage),
         purpose=item.purpose,
-        at=datetime.fromisoformat(item.at.replace("Z", "+00:00")),
+        at=_instant(item.at),
         local_time=datetime.fromisoformat(item.local_time),
         key=item.key,
         run_id=item.run_id,
@@ -496,6 +570,7 @@ def _to_contact(item: ContactItem) -> Contact:
         text=item.text,
         provider_id=item.provider_id,
         decided_by=item.decided_by,
+        expires_at=_instant(item.task_expires_at) if item.task_expires_at else None,
     )
 
 

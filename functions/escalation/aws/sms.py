@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from .clients import ProviderRefused, client
 
 THROTTLE_CODES = frozenset({"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException"})
+OPTED_OUT_CODES = frozenset({"OptedOut", "OptedOutException"})
 
 
 class SmsThrottled(ProviderRefused):
@@ -19,6 +20,10 @@ class SmsThrottled(ProviderRefused):
 
 class SmsFailed(ProviderRefused):
     """The provider refused the send for another reason (nothing was sent)."""
+
+
+class SmsOptedOut(ProviderRefused):
+    """The provider refused the send: the number opted out of this account's texts (replied STOP)."""
 
 
 def send_sms(phone: str, text: str, idempotency_key: str) -> str:
@@ -34,15 +39,21 @@ def send_sms(phone: str, text: str, idempotency_key: str) -> str:
     return response["MessageId"]
 
 
-def opted_out(phone: str) -> bool:
-    """SNS's own opt-out list (borrowers who replied STOP)."""
-    try:
-        return bool(client("sns").check_if_phone_number_is_opted_out(phoneNumber=phone)["isOptedOut"])
-    except ClientError as exc:
-        raise _provider_error("CheckIfPhoneNumberIsOptedOut", exc) from None
+def opted_out_numbers() -> list[str]:
+    """Every number on the provider's opted-out list (SNS ListPhoneNumbersOptedOut, all pages)."""
+    sns, numbers, token = client("sns"), [], None
+    while True:
+        try:
+            page = sns.list_phone_numbers_opted_out(**({"nextToken": token} if token else {}))
+        except ClientError as exc:
+            raise _provider_error("ListPhoneNumbersOptedOut", exc) from None
+        numbers += page.get("phoneNumbers", [])
+        token = page.get("nextToken")
+        if not token:
+            return numbers
 
 
 def _provider_error(operation: str, exc: ClientError) -> Exception:
     code = exc.response.get("Error", {}).get("Code", "Unknown")
-    kind = SmsThrottled if code in THROTTLE_CODES else SmsFailed
+    kind = SmsThrottled if code in THROTTLE_CODES else SmsOptedOut if code in OPTED_OUT_CODES else SmsFailed
     return kind(f"SNS {operation} refused: {code}")

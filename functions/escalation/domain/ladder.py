@@ -2,7 +2,7 @@
 
 `decide` is the whole escalation policy plus the guardrails; `next_check` tells the due
 index when the account next needs a look. Both are pure functions of the account's
-state, the policy, the profile and the clock.
+state (with its number's suppression record), the policy, the profile and the clock.
 """
 
 from __future__ import annotations
@@ -10,37 +10,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property, lru_cache
+from functools import cached_property
 
-from .model import Account, Action, Decision, LegalState, RecentContact, Stage, Status
+from . import conditions, promises
+from .guardrails import blocked, closed_actions
+from .model import CONFIRMATION, PROMISE_REMINDER, Account, Action, Decision, LegalState, SkipReason, Stage, Status
 from .policy import Policy, Rule
 from .profiles import Profile
-from .windows import in_window, local_day, window_opens
+from .windows import local_day, window_opens
 
-UNREACHABLE_ATTEMPTS = 3
-UNREACHABLE_QUIET_DAYS = 14
-REFUSALS_FOR_VISIT = 2
-# A legal review nobody decided within this many days returns the account to the ladder.
-# The legal-review state machine's TimeoutSeconds is the same period (a test keeps them equal).
+# A legal review nobody decided within this many days returns the account to the ladder (the daily run
+# expires it; the review workflow's heartbeat timeout catches a daily run that stopped looking).
 LEGAL_REVIEW_DAYS = 14
 # Statuses with no collection contact at all; they leave the due index.
 NO_CONTACT = frozenset({Status.HOLD, Status.LEGAL, Status.CLOSED})
 # Statuses that a hold pauses (a paid account's confirmation waits for it too).
 HOLD_OR_PAID = frozenset({Status.HOLD, Status.PAID})
-# Actions that reach the borrower's phone, and so the contact window and third-party rules.
-PHONE_ACTIONS = frozenset({Action.SMS, Action.CALL})
 
 # Enum members the hot paths compare against, bound once as module globals: on Python 3.11,
 # reading `Status.PAID` goes through EnumType's __getattr__ hook, several times slower than a global.
 ACTIVE, PAID, PROMISE = Status.ACTIVE, Status.PAID, Status.PROMISE
-SMS, CALL, VISIT = Action.SMS, Action.CALL, Action.VISIT
-PENDING, APPROVED = LegalState.PENDING, LegalState.APPROVED
+SMS, VISIT = Action.SMS, Action.VISIT
+PENDING = LegalState.PENDING
 # Likewise made once: constructing a timedelta costs more than the date arithmetic it serves.
 ONE_DAY = timedelta(days=1)
-UNREACHABLE_QUIET = timedelta(days=UNREACHABLE_QUIET_DAYS)
-# Conditions that can change with the passing days alone (`_condition` reads its `today`);
-# every other condition reads only the account's state, so it holds on all days or on none.
-DAY_DEPENDENT = frozenset({"unreachable_or_refused"})
 
 
 @dataclass(frozen=True)
@@ -65,20 +58,20 @@ def decide(account: Account, ctx: Context) -> list[Decision]:
     today = ctx.today
     held = holds_in_force(account, today)
     if held and account.status in HOLD_OR_PAID:
-        return [_skip(account, "-", today, f"hold_{reason}") for reason in held]
+        return [_skip(account, "-", today, SkipReason.hold(reason)) for reason in held]
     if account.status in NO_CONTACT:
-        return [_skip(account, "-", today, f"status_{account.status}")]
+        return [_skip(account, "-", today, SkipReason.status(account.status))]
     if account.status is PAID:
         if not account.confirmation_due:
             return []
-        return _gate(account, ctx, [_virtual("confirmation", SMS, account.stage)])
-    if account.status is PROMISE and not promise_expired(account, today):
+        return _gate(account, ctx, [_virtual(CONFIRMATION, SMS, account.stage)])
+    if account.status is PROMISE and not promises.lapsed(account, ctx.profile, today):
         if account.promised_date and today == account.promised_date - ONE_DAY:
-            if account.last_fired.get("promise_reminder") != today:
-                return _gate(account, ctx, [_virtual("promise_reminder", SMS, account.stage)])
-        return [_skip(account, "-", today, "promise_in_force")]
+            if account.last_fired.get(PROMISE_REMINDER) != today:
+                return _gate(account, ctx, [_virtual(PROMISE_REMINDER, SMS, account.stage)])
+        return [_skip(account, "-", today, SkipReason.PROMISE_IN_FORCE)]
     if account.amount_due <= 0:
-        return [_skip(account, "-", today, "nothing_owed")]
+        return [_skip(account, "-", today, SkipReason.NOTHING_OWED)]
     in_force = ctx.policy.rules_on((today - account.due_date).days)
     return _gate(account, ctx, [r for r in in_force if _rule_due(r, account, ctx.profile, today)])
 
@@ -91,14 +84,15 @@ def holds_in_force(account: Account, today: date) -> list[str]:
 
 
 def review_expired(account: Account, today: date) -> bool:
-    """A pending legal review that has waited the whole review period for a decision."""
+    """A pending legal review that has waited the whole review period for a decision (an approval waiting
+    for a promise does not expire: it is decided)."""
     requested = account.last_fired.get("legal_review")
-    return account.legal_state is PENDING and requested is not None and (today - requested).days >= LEGAL_REVIEW_DAYS
-
-
-def promise_expired(account: Account, today: date) -> bool:
-    """A promise pauses contacts until the promised date plus one day; after that it is broken."""
-    return account.promised_date is not None and today > account.promised_date
+    return (
+        account.legal_state is PENDING
+        and not account.legal_approvals
+        and requested is not None
+        and (today - requested).days >= LEGAL_REVIEW_DAYS
+    )
 
 
 def next_check(account: Account, ctx: Context, earliest: date) -> datetime | None:
@@ -121,16 +115,16 @@ def _next_ladder_check(account: Account, ctx: Context, earliest: date) -> dateti
     if account.status in NO_CONTACT:
         return None
     if account.status is PAID:
-        return _at(earliest, ctx) if account.confirmation_due and SMS not in _closed_channels(account) else None
-    if account.status is PROMISE and account.promised_date and not promise_expired(account, earliest):
+        return _at(earliest, ctx) if account.confirmation_due and SMS not in closed_actions(account) else None
+    if account.status is PROMISE and account.promised_date and not promises.lapsed(account, ctx.profile, earliest):
         reminder = account.promised_date - ONE_DAY
-        days = [account.promised_date + ONE_DAY]
-        if account.last_fired.get("promise_reminder") != reminder and reminder >= earliest:
+        days = [promises.last_day(account, ctx.profile) + ONE_DAY]  # type: ignore[operator]
+        if account.last_fired.get(PROMISE_REMINDER) != reminder and reminder >= earliest:
             days.append(reminder)
         return _at(min(days), ctx)
     if account.amount_due <= 0:
         return None
-    closed, profile = _closed_channels(account), ctx.profile
+    closed, profile = closed_actions(account), ctx.profile
     # A rule whose last day is before `earliest` cannot fire on or after it: `_next_day` would
     # answer None for it, so it is not asked. (Due dates are within the contract's years,
     # escalation.contract.Day, so no date arithmetic skipped here could have overflowed.)
@@ -162,13 +156,13 @@ def _rule_due(rule: Rule, account: Account, profile: Profile, today: date) -> bo
         return False
     if rule.action is VISIT and not profile.field_visits:
         return False
-    return _condition(rule.condition, account, profile, today)
+    return conditions.holds(rule.condition, account, profile, today)
 
 
 def _next_day(rule: Rule, account: Account, profile: Profile, earliest: date, closed: frozenset[Action]) -> date | None:
     """Closed form of the first day >= earliest on which `_rule_due` could hold without new events.
 
-    `closed` is `_closed_channels(account)`. (Comparisons stand for max(): the builtin's call costs
+    `closed` is `closed_actions(account)`. (Comparisons stand for max(): the builtin's call costs
     more than the rest of a rule here.)
     """
     last = account.last_fired.get(rule.name)
@@ -178,8 +172,8 @@ def _next_day(rule: Rule, account: Account, profile: Profile, earliest: date, cl
         return None
     if rule.action in closed:
         return None
-    dated = rule.condition in DAY_DEPENDENT
-    if not dated and not _condition(rule.condition, account, profile, earliest):
+    dated = conditions.day_dependent(rule.condition, profile)
+    if not dated and not conditions.holds(rule.condition, account, profile, earliest):
         # The condition reads the account's state alone, so it fails on every day: no need to find one.
         # (Most accounts are far from legal review, whose prerequisites fail for want of a visit.)
         return None
@@ -195,107 +189,28 @@ def _next_day(rule: Rule, account: Account, profile: Profile, earliest: date, cl
         # Its condition held above, and holds on every day. (Other conditions — visits, amounts,
         # promises — change only with an event, which re-queues the account.)
         return day
-    if not _condition(rule.condition, account, profile, day):
-        # Unreachability also comes with time: 14 quiet days after the last conversation.
-        if account.failed_call_attempts >= UNREACHABLE_ATTEMPTS and account.last_reached is not None:
-            if (quiet := account.last_reached + UNREACHABLE_QUIET) > day:
-                day = quiet
-            if last_day is not None and day > last_day:
-                return None
-    return day if _condition(rule.condition, account, profile, day) else None
-
-
-def _condition(name: str, account: Account, profile: Profile, today: date) -> bool:
-    if name == "always":
-        return True
-    if name == "no_promise":
-        return account.status is not PROMISE
-    if name == "unreachable_or_refused":
-        quiet = account.last_reached is None or (today - account.last_reached).days >= UNREACHABLE_QUIET_DAYS
-        return (account.failed_call_attempts >= UNREACHABLE_ATTEMPTS and quiet) or account.refusals >= REFUSALS_FOR_VISIT
-    if name == "legal_prerequisites":
-        return (  # cheapest first: the amount is a Decimal sum, and most accounts had no visit yet
-            account.visits_attempted >= 1
-            and account.legal_state not in (PENDING, APPROVED)
-            and account.amount_due >= profile.legal_threshold
-        )
-    return True
-
-
-def _closed_channels(account: Account) -> frozenset[Action]:
-    """The actions the borrower's opt-outs and consent rule out."""
-    return _closed_for(account.opted_out, account.sms_consent)
-
-
-# Cached: the closed actions are a function of the opt-outs and the SMS consent alone, and
-# nearly every account shares one of a handful of combinations.
-@lru_cache(maxsize=256)
-def _closed_for(opted_out: frozenset[str], sms_consent: bool) -> frozenset[Action]:
-    return frozenset(action for action in Action if _channel_closed(action, opted_out, sms_consent))
-
-
-def _channel_closed(action: Action, opted_out: frozenset[str], sms_consent: bool) -> bool:
-    if "all" in opted_out:
-        return action in (SMS, CALL, VISIT)
-    if action is SMS:
-        return "sms" in opted_out or not sms_consent
-    if action is CALL:
-        return "call" in opted_out
-    return False
+    # Unreachability also comes with time: the quiet days after the last conversation.
+    found = conditions.first_day(rule.condition, account, profile, day)
+    return None if found is None or (last_day is not None and found > last_day) else found
 
 
 def _gate(account: Account, ctx: Context, rules: Iterable[Rule]) -> list[Decision]:
     """Pass each due rule through the guardrails; at most one action per channel per run."""
-    today = ctx.today
+    today, profile, zones, now = ctx.today, ctx.profile, ctx.zones, ctx.now
     actions: list[Decision] = []
     skips: list[Decision] = []
     taken: set[Action] = set()
     for rule in rules:
-        reason = _blocked(rule.action, account, ctx) if rule.action not in taken else "one_per_channel_per_day"
+        if rule.action in taken:
+            reason: str | None = SkipReason.ONE_PER_CHANNEL
+        else:
+            reason = blocked(rule.action, rule.name, account, profile, zones, now, today)
         if reason:
             skips.append(_skip(account, rule.name, today, reason, rule.stage))
             continue
         taken.add(rule.action)
         actions.append(Decision(account.account_id, rule.action, rule.name, rule.stage, "due", today))
     return actions + skips
-
-
-def _blocked(action: Action, account: Account, ctx: Context) -> str | None:
-    """Why the guardrails forbid this action now, or None."""
-    if action in _closed_channels(account):
-        return f"opted_out_{action}"
-    if action in PHONE_ACTIONS and account.phone in account.emergency_contacts:
-        # The lender lists this number as a third party's: a text or call could disclose the debt.
-        return "third_party_number"
-    if action in PHONE_ACTIONS and not in_window(ctx.now, ctx.zones, ctx.profile):
-        return "outside_window"
-    today, p = ctx.today, ctx.profile
-    if action is SMS:
-        if _count(account.recent, SMS, today, 1) >= p.sms_per_day:
-            return "sms_daily_cap"
-        if p.sms_per_week is not None and _count(account.recent, SMS, today, 7) >= p.sms_per_week:
-            return "sms_weekly_cap"
-    if action is CALL:
-        if _count(account.recent, CALL, today, 1) >= p.call_attempts_per_day:
-            return "call_daily_cap"
-        if p.calls_per_7_days is not None and _count(account.recent, CALL, today, 7) >= p.calls_per_7_days:
-            return "calls_7_in_7"
-        pause = p.call_pause_after_conversation_days
-        if pause and account.last_reached is not None and (today - account.last_reached).days < pause:
-            return "post_conversation_pause"
-    return None
-
-
-def _count(recent: Iterable[RecentContact], action: Action, today: date, days: int) -> int:
-    """Contacts of one kind on the `days` local days ending today."""
-    first = today - _days(days - 1)
-    return sum(1 for c in recent if c.action is action and first <= c.day <= today)
-
-
-# Cached: a timedelta of n days is a constant; callers use a handful of spans (1 and 7 days).
-@lru_cache(maxsize=64)
-def _days(n: int) -> timedelta:
-    return timedelta(days=n)
 
 
 def _skip(account: Account, rule: str, today: date, reason: str, stage: Stage | None = None) -> Decision:

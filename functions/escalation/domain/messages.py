@@ -1,16 +1,19 @@
 """SMS texts sent to borrowers, and SMS length arithmetic.
 
-Rules (see DOMAIN.md, "Guardrails by jurisdiction profile"):
+Rules (see DOMAIN.md, "Guardrails by jurisdiction profile" and the content rules):
 
 * Templates are data: ``_TEMPLATES[(language, purpose)]`` holds a format string
   with named fields; optional clauses (fees, deadline) are separate entries and
   are left out when they do not apply (no fees accrued, no deadline given).
-* ``en`` serves en-US and en-GB (they differ only through Babel formatting of
-  amounts and dates); ``zh`` serves zh-CN. A locale without a template falls
-  back to the profile's default locale (CN→zh-CN, US→en-US, EU→en-GB).
-* The profile frames every text: CN texts start with ``【signature】``; US
-  texts name the lender and end with "Reply STOP to opt out." (always in
-  English, whatever the language); EU texts start with the lender's name.
+* ``en`` serves the English locales, ``zh`` the Simplified Chinese ones
+  (``escalation.domain.locales``); they differ within a language only through
+  Babel's formatting of amounts and dates. A locale without templates is an
+  error (refused at enrolment), never a text in another language.
+* Each text is wholly in the borrower's language and carries the sender identity
+  of its profile and product, in that language (``escalation.domain.sender``).
+* The profile frames every text: CN texts start with ``【signature】``; US texts
+  name the lender and end with the opt-out instruction ("Reply STOP to opt out.",
+  "回复STOP退订。"); EU texts start with the lender's name.
 * Content rules everywhere: no threats, no public shaming, no impersonation of
   authorities, no pressure to borrow elsewhere. ``BANNED_PHRASES`` lists the
   phrases that must never appear; ``banned_phrases_in`` finds them in a text.
@@ -22,19 +25,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_currency
 
+from .locales import LocaleError, babel_locale, template_language
+from .model import Account
+from .profiles import Profile
 from .sender import Sender
 
 PURPOSES = ("pre_due", "reminder", "follow_up", "confirmation", "promise_reminder")
+FOLLOW_UP_DEADLINE_DAYS = 7  # a follow-up text asks for payment within a week of the day it is sent
 
 
 class TemplateError(ValueError):
-    """Unknown purpose or profile, or a context missing what the purpose needs."""
+    """Unknown purpose, profile or locale, or a context missing what the purpose needs."""
 
 
 @dataclass(frozen=True)
@@ -51,15 +58,37 @@ class MessageContext:
     promised_amount: Decimal | None = None
 
 
-_DEFAULT_LOCALE = {"CN": "zh-CN", "US": "en-US", "EU": "en-GB"}
-_LANG_FOR_LOCALE = {"zh-CN": "zh", "en-US": "en", "en-GB": "en"}
+def deadline_for(purpose: str, today: date) -> date | None:
+    """The pay-by date a text states: a follow-up gives a week; the others state none."""
+    return today + timedelta(days=FOLLOW_UP_DEADLINE_DAYS) if purpose == "follow_up" else None
 
-# (header, footer) added around every text of a profile.
+
+def message_context(account: Account, purpose: str, today: date, profile: Profile) -> MessageContext:
+    """What the text of `purpose` says to this borrower on their local day `today`."""
+    return MessageContext(
+        purpose=purpose,
+        profile=profile.code,
+        locale=account.locale or profile.default_locale,
+        currency=account.currency,
+        balance=account.balance,
+        fees=account.fees,
+        due_date=account.due_date,
+        deadline=deadline_for(purpose, today),
+        promised_date=account.promised_date,
+        promised_amount=account.promised_amount,
+    )
+
+
+# (header, footer) added around every text of a profile, per language.
 _PROFILE_FRAME = {
-    "CN": ("【{signature}】", ""),
-    "US": ("{lender_name}: ", " Reply STOP to opt out."),
-    "EU": ("{lender_name}: ", ""),
+    ("CN", "zh"): ("【{signature}】", ""),
+    ("CN", "en"): ("【{signature}】", ""),
+    ("US", "en"): ("{lender_name}: ", " Reply STOP to opt out."),
+    ("US", "zh"): ("{lender_name}：", "回复STOP退订。"),
+    ("EU", "en"): ("{lender_name}: ", ""),
+    ("EU", "zh"): ("{lender_name}：", ""),
 }
+PROFILES = ("CN", "US", "EU")
 
 _TEMPLATES = {
     ("en", "pre_due"): "Reminder: {amount} is due on {due_date}. Pay via {pay_hint}.",
@@ -119,21 +148,21 @@ def banned_phrases_in(text: str) -> list[str]:
 
 
 def render_sms(ctx: MessageContext, sender: Sender) -> str:
-    """The SMS for ctx.purpose, in ctx.locale, framed for ctx.profile."""
+    """The SMS for ctx.purpose, in ctx.locale's language, framed for ctx.profile."""
     if ctx.purpose not in PURPOSES:
         raise TemplateError(f"unknown purpose: {ctx.purpose!r}")
-    if ctx.profile not in _PROFILE_FRAME:
+    if ctx.profile not in PROFILES:
         raise TemplateError(f"unknown profile: {ctx.profile!r}")
-    locale = ctx.locale.replace("_", "-")
-    if locale not in _LANG_FOR_LOCALE:
-        locale = _DEFAULT_LOCALE[ctx.profile]
-    lang, babel_locale = _LANG_FOR_LOCALE[locale], locale.replace("-", "_")
+    try:
+        lang, locale = template_language(ctx.locale), babel_locale(ctx.locale)
+    except LocaleError as exc:
+        raise TemplateError(str(exc)) from None
 
     def money(value: Decimal) -> str:
-        return format_currency(value, ctx.currency, locale=babel_locale)
+        return format_currency(value, ctx.currency, locale=locale)
 
     def day(value: date) -> str:
-        return format_date(value, "medium", locale=babel_locale)
+        return format_date(value, "medium", locale=locale)
 
     fields = {
         "amount": money(ctx.balance + ctx.fees),
@@ -157,7 +186,7 @@ def render_sms(ctx: MessageContext, sender: Sender) -> str:
         fields["promised_date"] = day(ctx.promised_date)
         fields["promised_amount"] = fields["amount"] if promised is None else money(promised)
 
-    header, footer = _PROFILE_FRAME[ctx.profile]
+    header, footer = _PROFILE_FRAME[(ctx.profile, lang)]
     frame = {
         "signature": sender.signature.strip("【】[] "),
         "lender_name": sender.lender_name,

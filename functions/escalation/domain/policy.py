@@ -17,13 +17,15 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
-from .model import Action, Stage
+from .conditions import CONDITIONS
+from .model import STATE_RULES, Action, Stage
 
 # A rule's days (start, end, every) are at most a century: beyond any ladder, and keeping the
 # ladder's date arithmetic far from the calendar's ends for the contract's due dates (2000-2199).
 MAX_RULE_DAYS = 36_500
-# Conditions a rule may name; each is evaluated by escalation.domain.ladder.
-CONDITIONS = frozenset({"always", "no_promise", "unreachable_or_refused", "legal_prerequisites"})
+# The fields a policy document and each of its rules may have: anything else is refused, by name.
+POLICY_FIELDS = ("name", "rules")
+RULE_FIELDS = ("name", "action", "stage", "start", "end", "every", "condition")
 
 
 class PolicyError(ValueError):
@@ -59,6 +61,7 @@ class Rule:
     def from_dict(cls, raw: dict[str, Any], where: str) -> Rule:
         if not isinstance(raw, dict):
             raise PolicyError(f"{where}: a rule must be an object, got {raw!r}")
+        _refuse_unknown(raw, RULE_FIELDS, where)
 
         def need(key: str) -> Any:
             if key not in raw:
@@ -83,8 +86,10 @@ class Rule:
             every=None if raw.get("every") is None else _int(raw["every"], where, "every"),
             condition=str(raw.get("condition", "always")),
         )
+        if rule.name in STATE_RULES:
+            raise PolicyError(f"{where}: field 'name': {rule.name!r} is reserved for the product's own texts")
         if rule.condition not in CONDITIONS:
-            raise PolicyError(f"{where}: field 'condition' must be one of {sorted(CONDITIONS)}")
+            raise PolicyError(f"{where}: field 'condition' must be one of {list(CONDITIONS)}, got {rule.condition!r}")
         if rule.end is not None and rule.end < rule.start:
             raise PolicyError(f"{where}: field 'end' ({rule.end}) is before 'start' ({rule.start})")
         if rule.every is not None and rule.every < 1:
@@ -96,6 +101,12 @@ def _per_span(bounds: list[int], rules_on: Callable[[int], tuple[Rule, ...]]) ->
     """`rules_on(d)` for one day d of each span: span i holds the days bounds[i-1] <= d < bounds[i]."""
     firsts = [bounds[0] - 1, *bounds] if bounds else [0]
     return [rules_on(d) for d in firsts]
+
+
+def _refuse_unknown(raw: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    unknown = [str(k) for k in raw if k not in known]
+    if unknown:
+        raise PolicyError(f"{where}: unknown field '{unknown[0]}'; expected {', '.join(known)}")
 
 
 def _int(value: Any, where: str, name: str) -> int:
@@ -138,6 +149,9 @@ class Policy:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Policy:
+        if not isinstance(raw, dict):
+            raise PolicyError("policy: must be a JSON object with 'name' and 'rules'")
+        _refuse_unknown(raw, POLICY_FIELDS, "policy")
         rules_raw = raw.get("rules")
         if not isinstance(rules_raw, list) or not rules_raw:
             raise PolicyError("policy: field 'rules' must be a non-empty list")

@@ -20,10 +20,13 @@ class Profile:
     sms_per_day: int
     sms_per_week: int | None
     sms_max_parts: int  # most SMS parts one text may take (UCS-2 when its language or sender is not GSM-7); see message_rules
-    call_attempts_per_day: int
-    calls_per_7_days: int | None  # rolling 7 consecutive days (US 12 CFR 1006.14(b)(2))
-    call_pause_after_conversation_days: int  # no call this many days after a conversation
+    call_attempts_per_day: int  # dial attempts on a local day: reported by agents, plus call tasks still open
+    calls_per_7_days: int | None  # dial attempts in any 7 consecutive days (US 12 CFR 1006.14(b)(2))
+    conversations_per_day: int | None  # connected calls on a local day (CN 3, EU 1)
+    call_pause_after_conversation_days: int  # no call on this many days from a conversation's (its date is day 1)
     field_visits: bool
+    visit_days: int  # a visit task may be made on this many local days from the day it was queued
+    promise_grace_days: int  # a promise is broken on the day after its date plus these days
     retention_years: int
     default_locale: str
     legal_threshold: Decimal  # minimum amount due before a legal review may be requested
@@ -47,8 +50,11 @@ PROFILES: dict[str, Profile] = {
         sms_max_parts=3,
         call_attempts_per_day=6,
         calls_per_7_days=None,
+        conversations_per_day=3,
         call_pause_after_conversation_days=0,
         field_visits=True,
+        visit_days=7,
+        promise_grace_days=0,
         retention_years=5,
         default_locale="zh-CN",
         legal_threshold=Decimal("5000"),
@@ -63,8 +69,11 @@ PROFILES: dict[str, Profile] = {
         sms_max_parts=3,
         call_attempts_per_day=7,
         calls_per_7_days=7,
+        conversations_per_day=None,
         call_pause_after_conversation_days=7,
         field_visits=False,
+        visit_days=7,
+        promise_grace_days=0,
         retention_years=3,
         default_locale="en-US",
         legal_threshold=Decimal("1000"),
@@ -79,8 +88,11 @@ PROFILES: dict[str, Profile] = {
         sms_max_parts=3,
         call_attempts_per_day=3,
         calls_per_7_days=None,
-        call_pause_after_conversation_days=1,  # at most one connected call per day
+        conversations_per_day=1,
+        call_pause_after_conversation_days=0,
         field_visits=False,
+        visit_days=7,
+        promise_grace_days=0,
         retention_years=6,
         default_locale="en-GB",
         legal_threshold=Decimal("1000"),
@@ -99,6 +111,7 @@ def profile_for(code: str) -> Profile:
 # ---------------------------------------------------------------------- a lender's own settings
 # Settings a lender may override; `code` and `source` describe the profile and stay as shipped.
 _SETTABLE = {f.name for f in fields(Profile)} - {"code", "source"}
+_NULLABLE = ("sms_per_week", "calls_per_7_days", "conversations_per_day")  # null: no such limit
 
 
 def parse_overrides(raw: object) -> dict[str, dict[str, object]]:
@@ -150,8 +163,8 @@ def _setting(base: Profile, key: str, name: str, value: object) -> object:
         if not isinstance(value, str) or not value:
             raise ValueError(f"{where}: expected text")
         return value
-    if value is None and name in ("sms_per_week", "calls_per_7_days"):
-        return None  # no rolling-week limit
+    if value is None and name in _NULLABLE:
+        return None  # no limit
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{where}: expected a whole number >= 0")
     return value

@@ -20,7 +20,7 @@ def receive(body: str, settings: Settings) -> str:
     except (ValueError, TypeError, KeyError, RecursionError, ContractError) as exc:
         return _reject(body, str(exc) if isinstance(exc, ContractError) else f"body: not an EventBridge event ({exc})", settings)
     try:
-        return ingest(to_domain(event) | {"event_id": event.event_id}, event.occurred_at)
+        return ingest(to_domain(event) | {"event_id": event.event_id}, event.occurred_at, settings)
     except EventError as exc:
         return _reject(body, str(exc), settings)
 

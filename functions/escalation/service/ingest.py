@@ -1,44 +1,51 @@
-"""Applying one borrower event to the store: the account changes and moves in the due index."""
+"""Applying one borrower event to the store: the account changes, its number's record too, and it moves in the due index."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..aws import dynamo, legal_workflow
-from ..domain.events import EventError, apply_event
+from ..aws import dynamo, legal_workflow, numbers
+from ..config import Settings
+from ..domain import legal
+from ..domain.events import EventError, Outcome, apply_event
 from ..domain.ladder import next_check
-from ..domain.model import Account, account_from
-from .context import context_for
-from .legal import end_withdrawn, withdrawal
-
-
-def enroll(account: Account, now: datetime) -> bool:
-    ctx = context_for(account, now)
-    return dynamo.enroll(account, next_check(account, ctx, ctx.today))
-
+from ..domain.model import Account, LegalState, account_from
+from ..domain.profiles import Profile
+from ..domain.sender import SenderError
+from .context import context_for, profile_of
+from .legal import end_withdrawn, hand_over
 
 SEEN_DAYS = 30  # event ids are remembered this long (EventBridge/SQS redeliver within hours)
 ATTEMPTS = 5
 
 
-def ingest(event: dict[str, Any], now: datetime) -> str:
+def enroll(raw: dict[str, Any], now: datetime, settings: Settings) -> bool:
+    """Enrol an account from its enrolment form (a new_account event's `account`); idempotent."""
+    return enroll_account(account_from(raw, settings.default_profile), now, settings)
+
+
+def enroll_account(account: Account, now: datetime, settings: Settings) -> bool:
+    """Enrol an account (idempotent); refuses one the product could not text in its own language."""
+    profile = profile_of(account)
+    try:
+        settings.senders.sender_for_locale(profile.code, account.product, account.locale or profile.default_locale)
+    except SenderError as exc:
+        raise EventError(f"locale: {exc}") from None
+    account = numbers.attach_one(account)
+    ctx = context_for(account, now)
+    return dynamo.enroll(account, next_check(account, ctx, ctx.today))
+
+
+def ingest(event: dict[str, Any], now: datetime, settings: Settings) -> str:
     """Apply one borrower event exactly once; returns what happened.
 
     `event` is the domain form (escalation.contract.to_domain), with `event_id`. Raises
     EventError (nothing written) when the event cannot apply to this account.
     """
     if event["type"] == "new_account":
-        created = enroll(account_from(event["account"], event["account"].get("profile") or "CN"), now)
+        created = enroll(event["account"], now, settings)
         return "enrolled" if created else "duplicate: account already enrolled"
-    if event["type"] == "legal_decision":
-        token = dynamo.legal_token(event["account_id"])
-        if token is None and dynamo.load(event["account_id"]) is None:
-            raise EventError(f"account_id: unknown account {event['account_id']!r}")
-        if token is None:
-            raise EventError("account_id: no legal review is waiting for a decision")
-        legal_workflow.decide(token, event["decision"], event.get("reviewer", "reviewer"), now.isoformat())
-        return f"legal decision {event['decision']} handed to the review workflow"
     for _ in range(ATTEMPTS):
         account = dynamo.load(event["account_id"])
         if account is None:
@@ -46,28 +53,84 @@ def ingest(event: dict[str, Any], now: datetime) -> str:
         event_id = event.get("event_id") or f"{event['type']}@{now.isoformat()}"
         if event_id in account.events_seen:
             return f"duplicate: event {event_id} already applied"
-        ctx = context_for(account, now)
-        if event["type"] == "balance_update" and account.balance_as_of and now < account.balance_as_of:
-            changed, note = account, f"stale balance_update ignored (ledger figures of {account.balance_as_of.isoformat()} are newer)"
-        else:
-            outcome = apply_event(account, event, ctx.today)
-            changed, note = outcome.account, outcome.note
-            if event["type"] in ("balance_update", "payment"):
-                changed = changed.with_changes(balance_as_of=max(now, account.balance_as_of or now))
-        changed, review_token = withdrawal(account, changed, ctx.today)
-        cutoff = (now - timedelta(days=SEEN_DAYS)).isoformat()
-        forget = tuple(k for k, at in account.events_seen.items() if at < cutoff)
-        extra: dict[str, object] = {"last_event": f"{now.isoformat()} {event['type']}: {note}"[:300]}
-        if changed.legal_state is not account.legal_state:
-            extra["legal_task_token"] = None
+        account = numbers.attach_one(account)
         try:
-            dynamo.save_event_fields(
-                changed, account.event_seq, next_check(changed, ctx, ctx.today), extra, seen=(event_id, now.isoformat()), forget=forget
-            )
-        except dynamo.ClaimRefused:
+            return _apply(account, event, event_id, now)
+        except dynamo.AccountChanged:
             continue  # the account changed meanwhile (a run or another event): read it again
-        if review_token:
-            end_withdrawn(review_token, note, now)
-            note += "; the waiting legal review is withdrawn"
-        return note
     raise RuntimeError(f"account {event['account_id']} kept changing; event {event.get('event_id')} will be retried")
+
+
+def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime) -> str:
+    ctx = context_for(account, now)
+    token = dynamo.legal_token(account.account_id) if legal.waiting(account) else None
+    outcome = _outcome(account, event, now, ctx.today, token)
+    changed, note = outcome.account, outcome.note
+    if changed.phone != account.phone:
+        changed = numbers.attach_one(changed)  # the new number's own record (it may be closed already)
+    changed, why = _review_after(account, changed, event, ctx.profile, ctx.today, outcome.promise_kept)
+    if why == legal.ReferralBlocked.PROMISE:
+        note += "; the referral waits for the promise to pay (kept: withdrawn; broken: referred if it still qualifies)"
+    elif why:
+        note += f"; the waiting legal review is withdrawn: {legal.describe(why)}"
+    # The number first: a closure must hold for every account at once, and writing it twice is harmless.
+    numbers.close(account.number, changed.number)
+    cutoff = (now - timedelta(days=SEEN_DAYS)).isoformat()
+    forget = tuple(k for k, at in account.events_seen.items() if at < cutoff)
+    dynamo.save_event_fields(
+        account,
+        changed,
+        next_check(changed, context_for(changed, now), ctx.today),
+        note=f"{now.isoformat()} {event['type']}: {note}",
+        seen=(event_id, now.isoformat()),
+        forget=forget,
+        review_token=changed.legal_state is account.legal_state,
+    )
+    # Then the review workflow. Should this fail, the daily run's look at the review mends it: an approval
+    # still waiting is handed over, and a review closed here ends at the workflow's heartbeat timeout.
+    if token is None:
+        return note
+    if changed.legal_state is LegalState.WITHDRAWN:
+        end_withdrawn(token, legal.describe(why or ""), now)
+    elif changed.legal_state is LegalState.REJECTED:
+        legal_workflow.decide(token, "reject", str(event.get("reviewer") or "reviewer"), now.isoformat())
+    elif legal.approved(changed) and not legal.approved(account) and why is None:
+        hand_over(changed, token, now)
+        note += "; handed to the review workflow"
+    return note
+
+
+def _review_after(
+    before: Account, after: Account, event: dict[str, Any], profile: Profile, today: date, promise_kept: bool
+) -> tuple[Account, str | None]:
+    """The waiting review after the event: withdrawn if the account stopped qualifying; an approval that
+    completes it checked again (DOMAIN.md: the referral re-checks). Returns the account and why (ReferralBlocked)."""
+    why = legal.withdrawal_reason(before, after, profile, promise_kept)
+    if why is None and event["type"] == "legal_decision" and legal.approved(after):
+        why = legal.blocker(after, profile)
+        if why == legal.ReferralBlocked.PROMISE:
+            return after, why  # the approval waits on the account
+    if why is None:
+        return after, None
+    return legal.end(after, LegalState.WITHDRAWN, today, why).account, why
+
+
+def _outcome(account: Account, event: dict[str, Any], now: datetime, today: date, token: str | None) -> Outcome:
+    profile = profile_of(account)
+    if event["type"] == "balance_update" and account.balance_as_of and now < account.balance_as_of:
+        stale = f"stale balance_update ignored (ledger figures of {account.balance_as_of.isoformat()} are newer)"
+        return Outcome(account, stale)
+    if event["type"] == "legal_decision":
+        if not legal.waiting(account):
+            raise EventError("account_id: no legal review is waiting for a decision")
+        if legal.approved(account):
+            raise EventError("account_id: the review is already approved (the referral waits for the promise to pay)")
+        if token is None:
+            raise EventError("account_id: no legal review is waiting for a decision (the workflow has not parked its token yet)")
+        event = event | {"decided_at": now.isoformat()}
+    outcome = apply_event(account, event, today, profile)
+    if event["type"] in ("balance_update", "payment"):
+        return Outcome(
+            outcome.account.with_changes(balance_as_of=max(now, account.balance_as_of or now)), outcome.note, outcome.promise_kept
+        )
+    return outcome

@@ -1,19 +1,21 @@
-"""The legal-review workflow's steps: wait for a reviewer, then refer or return to the ladder.
+"""The legal-review workflow's steps and the daily look at a waiting review.
 
-Nothing reaches the legal partner without an approval carried by the task token. The referral
-itself (approved) is escalation.service.referral: it records a contact through dispatch, which
-the functions that only wait for, withdraw or close a review (IngestEvents among them) need not import.
+Nothing reaches the legal partner without an approval carried by the task token. Approvals are
+collected on the account (escalation.service.ingest); a complete approval is handed to the workflow
+when the referral may be made, and waits while a promise to pay is in force. The referral itself
+(escalation.service.referral) checks again. The functions that only wait for, withdraw or close a
+review (IngestEvents among them) need not import the dispatch path.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from ..aws import dynamo, legal_workflow, notifications
+from ..aws import dynamo, legal_workflow, notifications, numbers
 from ..config import Settings
-from ..domain.events import close_review
+from ..domain import legal
 from ..domain.ladder import next_check, review_expired
 from ..domain.model import Account, LegalState, Status
 from ..domain.windows import as_utc
@@ -48,39 +50,57 @@ def return_to_ladder(review: dict[str, Any], reason: str, decided_at: str | None
         raise ValueError(f"account_id: unknown account {review['account_id']!r}")
     if account.legal_state is not LegalState.PENDING:  # a retry, or a review already closed another way
         return {"account_id": account.account_id, "outcome": "already_closed", "reason": reason}
+    account = numbers.attach_one(account)
     now = as_utc(decided_at) if decided_at else datetime.now().astimezone()
     ctx = context_for(account, now)
-    closed = close_review(account, CLOSED_BY[reason], ctx.today).account
-    dynamo.save_event_fields(closed, account.event_seq, next_check(closed, ctx, ctx.today), {"legal_task_token": None})
+    closed = legal.end(account, CLOSED_BY[reason], ctx.today).account
+    dynamo.save_event_fields(account, closed, next_check(closed, ctx, ctx.today), review_token=False)
     return {"account_id": account.account_id, "outcome": "returned_to_ladder", "reason": reason}
 
 
 def tend_review(account: Account, now: datetime) -> tuple[Account, str | None]:
-    """The daily look at a waiting review: expire it after the review period, else keep it alive.
+    """The daily look at a waiting review: expire it after the review period, hand over an approval whose
+    promise was broken, or keep it alive.
 
     Returns the account as it now stands and what happened (None: no review waiting).
-    Raises dynamo.ClaimRefused if the account changed meanwhile.
+    Raises dynamo.AccountChanged if the account changed meanwhile.
     """
     if account.legal_state is not LegalState.PENDING:
         return account, None
     token = dynamo.legal_token(account.account_id)
     ctx = context_for(account, now)
     if review_expired(account, ctx.today):
-        closed = close_review(account, LegalState.EXPIRED, ctx.today).account
-        dynamo.save_event_fields(closed, account.event_seq, next_check(closed, ctx, ctx.today), {"legal_task_token": None})
+        closed = legal.end(account, LegalState.EXPIRED, ctx.today).account
+        dynamo.save_event_fields(account, closed, next_check(closed, ctx, ctx.today), review_token=False)
         if token:
             legal_workflow.end_without_decision(token, "ReviewExpired", _cause(now, f"no decision by {ctx.today}"))
         return closed.with_changes(event_seq=account.event_seq + 1), "legal_review_expired"
+    if legal.approved(account) and account.status is Status.ACTIVE and token:
+        # The approval waited for a promise, and the promise was broken: the referral goes ahead if it still may.
+        why = legal.blocker(account, ctx.profile)
+        if why is None:
+            hand_over(account, token, now)
+            return account, "legal_referral_after_broken_promise"
+        return _withdraw(account, why, token, now), f"legal_review_withdrawn_{why}"
     if token and legal_workflow.heartbeat(token):
-        return account, "legal_review_waiting"
+        waits = legal.approved(account) and account.status is Status.PROMISE
+        return account, "legal_referral_waits_for_promise" if waits else "legal_review_waiting"
     return account, None
 
 
-def withdrawal(before: Account, after: Account, today: date) -> tuple[Account, str | None]:
-    """A waiting review ends when the account stops qualifying (paid, held): the account as saved, and the token to end."""
-    if before.legal_state is not LegalState.PENDING or after.status in (Status.ACTIVE, Status.PROMISE):
-        return after, None
-    return close_review(after, LegalState.WITHDRAWN, today).account, dynamo.legal_token(before.account_id)
+def _withdraw(account: Account, why: str, token: str | None, now: datetime) -> Account:
+    ctx = context_for(account, now)
+    closed = legal.end(account, LegalState.WITHDRAWN, ctx.today, why).account
+    dynamo.save_event_fields(account, closed, next_check(closed, ctx, ctx.today), review_token=False)
+    if token:
+        end_withdrawn(token, legal.describe(why), now)
+    return closed.with_changes(event_seq=account.event_seq + 1)
+
+
+def hand_over(account: Account, token: str, now: datetime) -> None:
+    """A complete approval goes to the waiting workflow, which refers (after one more check)."""
+    reviewers = sorted(account.legal_approvals)
+    legal_workflow.decide(token, "approve", ", ".join(reviewers), now.isoformat())
 
 
 def end_withdrawn(token: str, why: str, now: datetime) -> None:

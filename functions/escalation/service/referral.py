@@ -1,9 +1,9 @@
-"""The legal-review workflow's approved step: refer the account to the legal partner.
+"""The legal-review workflow's approved step: check once more, then refer the account to the legal partner.
 
-Nothing reaches the legal partner without an approval carried by the task token. A referral
-is a contact like the daily run's (claim, act, record), so this module builds on dispatch;
-the review's other steps (escalation.service.legal) do not, and stay light for the
-functions that only wait for, withdraw or close a review.
+Nothing reaches the legal partner without an approval carried by the task token, and not even then
+if the account no longer qualifies when the referral would be made (paid, held, under a promise,
+below the threshold): the review is withdrawn with the reason instead. A referral is a contact like
+the daily run's (claim, act, record).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from typing import Any
 
 from ..aws import dynamo, work_queues
 from ..config import Settings
-from ..domain.events import apply_event
-from ..domain.model import Action, Stage, Status
+from ..domain import legal
+from ..domain.ladder import next_check
+from ..domain.model import Action, ContactKey, LegalState, Stage, Status
 from ..domain.windows import as_utc
+from .audit import Done, record_contact
 from .context import context_for
-from .dispatch import Request, record_contact
 
 
 def refer(review: dict[str, Any], decision: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -26,31 +27,26 @@ def refer(review: dict[str, Any], decision: dict[str, Any], settings: Settings) 
         raise ValueError(f"account_id: unknown account {review['account_id']!r}")
     decided_at = as_utc(decision["decided_at"])
     ctx = context_for(account, decided_at)
-    key = f"{ctx.today.isoformat()}#legal_referral#legal_referral"
-    request = Request(
-        account.account_id,
-        Action.LEGAL_REFERRAL,
-        "legal_referral",
-        Stage.LEGAL,
-        key,
-        account.event_seq,
-        review.get("run_id", "legal-review"),
-        decision["decided_at"],
-    )
+    if account.legal_state is LegalState.PENDING and (why := legal.blocker(account, ctx.profile)) is not None:
+        closed = legal.end(account, LegalState.WITHDRAWN, ctx.today, why).account
+        dynamo.save_event_fields(account, closed, next_check(closed, ctx, ctx.today), review_token=False)
+        return {"account_id": account.account_id, "outcome": "withdrawn", "reason": why}
+    key = ContactKey(ctx.today, Action.LEGAL_REFERRAL, "legal_referral")
     try:
-        dynamo.claim(account.account_id, key, account.event_seq, {Status.ACTIVE, Status.PROMISE})
-    except dynamo.ClaimRefused:
+        account = dynamo.claim(account.account_id, str(key), account.event_seq, {Status.ACTIVE})
+    except dynamo.Refused:
         return {"account_id": account.account_id, "outcome": "skipped", "reason": "already_referred_or_changed"}
+    approvers = decision.get("reviewer") or ", ".join(sorted(account.legal_approvals)) or None
     body = {
         "account_id": account.account_id,
         "amount_due": str(account.amount_due),
         "currency": account.currency,
-        "approved_by": decision.get("reviewer"),
+        "approved_by": approvers,
         "approved_at": decision["decided_at"],
     }
     message_id = work_queues.enqueue(settings.legal_referral_queue_url, body, f"{account.account_id}#{key}")
-    approved = apply_event(account, {"type": "legal_decision", "decision": "approve"}, ctx.today).account
-    reviewer = decision.get("reviewer")
-    result = record_contact(account, request, decided_at, None, None, message_id, [], settings, decided_by=reviewer)
-    dynamo.save_event_fields(approved, account.event_seq, None, {"legal_task_token": None})
+    result = record_contact(
+        account, key, Stage.LEGAL, review.get("run_id", "legal-review"), decided_at, Done(provider_id=message_id, decided_by=approvers)
+    )
+    dynamo.save_event_fields(account, legal.referred(account, ctx.today), None, review_token=False)
     return result

@@ -12,16 +12,18 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from ..aws import dynamo, manifests, sms_outbox
+from ..aws import dynamo, manifests, numbers, sms_outbox
 from ..config import Settings
+from ..domain import promises
 from ..domain.events import lift_expired_holds
-from ..domain.ladder import Context, decide, next_check, promise_expired
+from ..domain.ladder import Context, decide, next_check
 from ..domain.model import Account, Status
 from ..domain.windows import as_utc, window_opens
 from ..observability import count, count_by
 from .context import context_for
-from .dispatch import count_dispatches, recover_stale_claims
+from .dispatch import count_dispatches
 from .legal import tend_review
+from .recovery import recover_stale_claims
 
 
 def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
@@ -51,15 +53,15 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
     now = as_utc(as_of)
     decisions: list[dict[str, Any]] = []
     reasons: Counter[str] = Counter()
-    for account in dynamo.load_many(account_ids):
+    for account in numbers.attach(dynamo.load_many(account_ids)):
         ctx = context_for(account, now)
-        stale = {k: v for k, v in account.claims.items() if v == "claimed" and k.split("#", 1)[0] < ctx.today.isoformat()}
-        if stale and recover_stale_claims(account.with_changes(claims=stale), run_id, settings, as_of):
-            reasons["recovered_crashed_dispatch"] += len(stale)
-            account = dynamo.load(account.account_id) or account
+        # Recovery, before anything else: a dispatch that crashed on an earlier day left its claim.
+        if recovered := recover_stale_claims(account, ctx.today, run_id, settings, as_of):
+            reasons["recovered_crashed_dispatch"] += recovered
+            account = numbers.attach_one(dynamo.load(account.account_id) or account)
         try:
             account = _apply_the_calendar(account, ctx, reasons)
-        except dynamo.ClaimRefused:
+        except dynamo.AccountChanged:
             reasons["changed_during_run"] += 1  # an event landed meanwhile; it rescheduled the account
             continue
         chosen = decide(account, ctx)
@@ -127,15 +129,12 @@ def _next_look(chosen: list, ctx: Context) -> date:
 
 
 def _apply_the_calendar(account: Account, ctx: Context, reasons: Counter[str]) -> Account:
-    """What the passing of days does before deciding: promises break, dated holds end, reviews wait or expire."""
-    if account.status is Status.PROMISE and promise_expired(account, ctx.today):
-        # The promised date plus one day has passed unpaid: the ladder resumes where it stood.
-        broken = account.with_changes(
-            status=Status.ACTIVE, promised_date=None, promised_amount=None, broken_promises=account.broken_promises + 1
-        )
-        account = _save(account, broken, ctx)
+    """What the passing of days does before deciding: promises break, dated holds end, reviews wait, expire or go ahead."""
+    if account.status is Status.PROMISE and promises.lapsed(account, ctx.profile, ctx.today):
+        # The promise's last day has passed unkept: the ladder resumes where it stood.
+        account = _save(account, promises.broken(account), ctx)
         reasons["promise_broken"] += 1
-    if (ended := lift_expired_holds(account, ctx.today)) is not None:
+    if (ended := lift_expired_holds(account, ctx.today, ctx.profile)) is not None:
         account = _save(account, ended.account, ctx)
         reasons["hold_ended"] += 1
     account, review = tend_review(account, ctx.now)
@@ -145,7 +144,7 @@ def _apply_the_calendar(account: Account, ctx: Context, reasons: Counter[str]) -
 
 
 def _save(before: Account, after: Account, ctx: Context) -> Account:
-    dynamo.save_event_fields(after, before.event_seq, ctx.now)
+    dynamo.save_event_fields(before, after, ctx.now)
     return after.with_changes(event_seq=before.event_seq + 1)
 
 

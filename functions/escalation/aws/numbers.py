@@ -1,0 +1,91 @@
+"""The numbers table: one suppression record per phone number (escalation.domain.numbers). The only
+module that talks to it.
+
+Read with the accounts it concerns (a batch per batch of accounts, one read per dispatch), written
+when an event or the SMS provider closes a channel. A closure is written once: the first reason stays.
+The table name comes from the environment (NUMBERS_TABLE), bound when this module is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+from types import MappingProxyType
+
+from pynamodb.attributes import MapAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from ..domain.model import Account
+from ..domain.numbers import PHONE_CHANNELS, ClosedBecause, Closure, NumberStatus
+from .dynamo import REGION
+
+
+class ClosureAttribute(MapAttribute):
+    why = UnicodeAttribute()
+    on = UnicodeAttribute()  # ISO local day
+    source = UnicodeAttribute(default="")
+
+
+class NumberItem(Model):
+    class Meta:
+        table_name = os.environ.get("NUMBERS_TABLE", "numbers")
+        region = REGION
+
+    phone = UnicodeAttribute(hash_key=True)
+    sms = ClosureAttribute(null=True)  # set: the number is closed for SMS
+    call = ClosureAttribute(null=True)  # set: the number is closed for calls
+
+
+def status(phone: str) -> NumberStatus:
+    """The number's record (every channel open when it has none)."""
+    try:
+        return _to_status(NumberItem.get(phone, consistent_read=True))
+    except NumberItem.DoesNotExist:
+        return NumberStatus(phone)
+
+
+def statuses(phones: Iterable[str]) -> dict[str, NumberStatus]:
+    """The records of many numbers at once (BatchGetItem, 100 keys a call)."""
+    wanted = sorted(set(phones))
+    found = {item.phone: _to_status(item) for item in NumberItem.batch_get(wanted)} if wanted else {}
+    return {phone: found.get(phone, NumberStatus(phone)) for phone in wanted}
+
+
+def attach(accounts: list[Account]) -> list[Account]:
+    """The accounts with their numbers' records, as the ladder reads them."""
+    records = statuses(a.phone for a in accounts)
+    return [a.with_changes(number=records[a.phone]) for a in accounts]
+
+
+def attach_one(account: Account) -> Account:
+    return account.with_changes(number=status(account.phone))
+
+
+def close(before: NumberStatus, after: NumberStatus) -> None:
+    """Write the channels `after` closes that `before` did not; a channel already closed keeps its first reason."""
+    added = [c for c in PHONE_CHANNELS if c in after.closed and c not in before.closed]
+    if not added:
+        return
+    actions = []
+    for channel in added:
+        closure = after.closed[channel]
+        attribute = getattr(NumberItem, channel)
+        value = {"why": closure.why.value, "on": closure.on.isoformat(), "source": closure.source}
+        actions.append(attribute.set(attribute | value))  # SET x = if_not_exists(x, value)
+    NumberItem(after.phone).update(actions=actions)
+
+
+def close_channel(phone: str, channel: str, why: ClosedBecause, on: date, source: str) -> None:
+    before = NumberStatus(phone)
+    close(before, before.closing((channel,), why, on, source))
+
+
+def _to_status(item: NumberItem) -> NumberStatus:
+    closed = {}
+    for channel in PHONE_CHANNELS:
+        raw = getattr(item, channel)
+        if raw is not None:
+            closed[channel] = Closure(ClosedBecause(raw.why), date.fromisoformat(raw.on), raw.source or "")
+    return replace(NumberStatus(item.phone), closed=MappingProxyType(closed))

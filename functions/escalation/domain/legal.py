@@ -1,0 +1,98 @@
+"""The legal review's rules: who approved, when a review ends without a referral, and why.
+
+A review waits for a person's approval. The referral is checked again when the approval arrives
+(DOMAIN.md, "Legal referral"): no referral while the account is paid, on hold or under a promise in
+force, or once the amount due is below the threshold. Paid, held or below the threshold: the review is
+withdrawn with that reason. Under a promise: the approval waits — withdrawn if the promise is kept,
+checked again (and referred if it still qualifies) if it is broken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .conditions import ReferralBlocked, referral_blocker
+from .model import Account, LegalState, Status
+from .profiles import Profile
+
+APPROVALS_REQUIRED = 1  # distinct reviewers whose approval makes a referral
+
+_ENDED = {
+    LegalState.REJECTED: "legal review rejected",
+    LegalState.EXPIRED: "legal review expired without a decision",
+    LegalState.WITHDRAWN: "legal review withdrawn",
+}
+_WHY = {
+    ReferralBlocked.PAID: "the account is paid",
+    ReferralBlocked.HOLD: "the account is on hold",
+    ReferralBlocked.BELOW_THRESHOLD: "the amount due is below the legal threshold",
+    ReferralBlocked.PROMISE: "a promise to pay is in force",
+    ReferralBlocked.PROMISE_KEPT: "the borrower kept their promise to pay",
+}
+
+
+class LegalError(ValueError):
+    """A decision that cannot apply to this account's review; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Ended:
+    account: Account
+    note: str
+
+
+def waiting(account: Account) -> bool:
+    return account.legal_state is LegalState.PENDING
+
+
+def approved(account: Account) -> bool:
+    """The waiting review has all the approvals it needs (it may still wait for a promise)."""
+    return waiting(account) and len(account.legal_approvals) >= APPROVALS_REQUIRED
+
+
+def approve(account: Account, reviewer: str, at: datetime) -> Account:
+    """One reviewer's approval of the waiting review; the same reviewer twice counts once."""
+    if not waiting(account):
+        raise LegalError("account_id: no legal review is waiting for a decision")
+    if reviewer in account.legal_approvals:
+        return account
+    return account.with_changes(legal_approvals=account.legal_approvals | {reviewer: at.isoformat()})
+
+
+def end(account: Account, outcome: LegalState, today: date, why: str | None = None) -> Ended:
+    """A review that ended without a referral: the account stays where the ladder had it."""
+    if outcome not in _ENDED:
+        raise LegalError(f"decision: {outcome} does not end a review")
+    note = _ENDED[outcome] + (f": {_WHY.get(why, why)}" if why else "")
+    ended = account.with_changes(legal_state=outcome, legal_decided_on=today, legal_approvals={}, legal_note=f"{today}: {note}")
+    return Ended(ended, f"{note}; back to the ladder")
+
+
+def referred(account: Account, today: date) -> Account:
+    return account.with_changes(
+        legal_state=LegalState.APPROVED, legal_decided_on=today, status=Status.LEGAL, legal_note=f"{today}: referred to the legal partner"
+    )
+
+
+def blocker(account: Account, profile: Profile) -> str | None:
+    """Why an approved referral cannot be made now (ReferralBlocked), or None."""
+    return referral_blocker(account, profile)
+
+
+def withdrawal_reason(before: Account, after: Account, profile: Profile, promise_kept: bool = False) -> str | None:
+    """Why a change to the account ends its waiting review, or None (the review goes on waiting).
+
+    Paid, held, below the threshold: withdrawn. A promise in force: the review (and an approval) waits;
+    the promise kept: withdrawn, when an approval was waiting for it.
+    """
+    if not waiting(before):
+        return None
+    if promise_kept and approved(after):
+        return ReferralBlocked.PROMISE_KEPT
+    why = referral_blocker(after, profile)
+    return None if why in (None, ReferralBlocked.PROMISE) else why
+
+
+def describe(why: str) -> str:
+    return _WHY.get(why, why)

@@ -1,0 +1,66 @@
+"""The audit record of a side effect that happened, written with the ladder's progress in one transaction.
+
+Every contact the product makes (an SMS sent, a call or visit queued, a legal review requested, a
+referral handed to the legal partner) is recorded here, and only here: the record and the account's
+progress (rule fired, stage reached, claim done) never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..aws import dynamo
+from ..domain.ladder import next_check
+from ..domain.model import Account, Contact, ContactKey, Stage
+from ..domain.progress import applied, progress_of
+from ..domain.windows import zone, zones_for
+from .context import context_for, policy_version, profile_of
+
+
+@dataclass(frozen=True)
+class Done:
+    """What was done for a contact: to whom, what was said, the provider's id, and for how long a task stands."""
+
+    to: str | None = None
+    text: str | None = None
+    provider_id: str | None = None
+    expires_at: datetime | None = None  # call and visit tasks
+    decided_by: str | None = None  # legal referral: who approved it
+
+
+def record_contact(account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, done: Done) -> dict[str, Any]:
+    """Write the audit record of a side effect that happened, and advance the ladder past it."""
+    zones = zones_for(account.phone, account.timezone)
+    profile = profile_of(account)
+    contact = Contact(
+        account_id=account.account_id,
+        action=key.action,
+        stage=stage,
+        purpose=key.rule,
+        at=now,
+        local_time=now.astimezone(zone(zones[0])),
+        key=str(key),
+        run_id=run_id,
+        policy_version=policy_version(),
+        profile=profile.code,
+        to=done.to,
+        text=done.text,
+        provider_id=done.provider_id,
+        decided_by=done.decided_by,
+        expires_at=done.expires_at,
+    )
+    progress = progress_of(account, key, stage, done.expires_at)
+    ctx = context_for(account, now)
+    following = next_check(applied(account, progress), ctx, key.day)
+    dynamo.record(contact, progress, int(years_after(now, profile.retention_years).timestamp()), (account.event_seq, following))
+    return {"account_id": account.account_id, "outcome": "sent", "action": key.action.value, "key": str(key), "profile": profile.code}
+
+
+def years_after(instant: datetime, years: int) -> datetime:
+    """The same calendar moment `years` later (29 February becomes 1 March)."""
+    try:
+        return instant.replace(year=instant.year + years)
+    except ValueError:
+        return instant.replace(year=instant.year + years, month=3, day=1)
