@@ -122,8 +122,17 @@ def _timeline_text(result: dict[str, Any]) -> str:
         f"balance {a.get('balance')} + fees {a.get('fees')} {a.get('currency')}, due {a.get('due_date')}, phone {a.get('phone')}"
     )
     facts = [f"  holds: {a['holds']}" if a.get("holds") else None, f"  opted out: {a['opted_out']}" if a.get("opted_out") else None]
+    for channel, closure in sorted((a.get("closed_channels") or {}).items()):
+        facts.append(f"  {channel} closed on this number: {closure.get('why')} since {closure.get('on')} ({closure.get('source') or '-'})")
+    if a.get("promised_date"):
+        facts.append(f"  promise: {a.get('promised_amount')} by {a['promised_date']} (paid toward it: {a.get('promise_paid', '0')})")
+    if a.get("kept_promises") or a.get("broken_promises"):
+        facts.append(f"  promises kept {a.get('kept_promises', 0)}, broken {a.get('broken_promises', 0)}")
+    if a.get("open_calls"):
+        facts.append(f"  call tasks open: {', '.join(f'{k} (until {v})' for k, v in sorted(a['open_calls'].items()))}")
     if a.get("legal_state"):
-        facts.append(f"  legal review: {a['legal_state']}")
+        approvals = f", approved by {', '.join(sorted(a['legal_approvals']))}" if a.get("legal_approvals") else ""
+        facts.append(f"  legal review: {a['legal_state']}{approvals}" + (f" — {a['legal_note']}" if a.get("legal_note") else ""))
     if a.get("last_event"):
         facts.append(f"  last event: {a['last_event']}")
     if a.get("last_skip"):
@@ -132,6 +141,7 @@ def _timeline_text(result: dict[str, Any]) -> str:
     for c in result["contacts"]:
         extra = f" to {c['to']}" if c.get("to") else ""
         extra += f" approved by {c['decided_by']}" if c.get("decided_by") else ""
+        extra += f" expires {c['task_expires_at']}" if c.get("task_expires_at") else ""
         lines.append(
             f"  {c.get('local_time', c.get('at'))}  {c['action']:<14} {c['purpose']:<16} stage {c['stage']:<9}"
             f" policy {c.get('policy_version')} profile {c.get('profile')}{extra}"

@@ -14,9 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from escalation.domain.model import Stage, furthest
+from escalation.domain.phones import mask_phone
+
 OPS_SOURCE = "collections.ops"  # escalation.contract.OPS_SOURCE; the bus rule admits it
 # Logical ids the commands use; a deployed stack is asked for their physical ids.
-RESOURCES = ("AccountsTable", "ContactsTable", "BorrowerEventBus", "LegalReviewStateMachine", "DailyRunStateMachine", "ManifestBucket")
+RESOURCES = (
+    "AccountsTable",
+    "ContactsTable",
+    "NumbersTable",
+    "BorrowerEventBus",
+    "LegalReviewStateMachine",
+    "DailyRunStateMachine",
+    "ManifestBucket",
+)
 
 
 class OpsError(Exception):
@@ -33,13 +44,6 @@ def stack_resources(session: Any, stack_name: str) -> dict[str, str]:
     if missing:
         raise OpsError(f"stack {stack_name!r} has no {', '.join(missing)}: is it this product's stack?")
     return found
-
-
-def mask(phone: str | None) -> str | None:
-    """+8613800138000 -> +86*********00: enough to tell numbers apart, not to dial one."""
-    if not phone or len(phone) < 7:
-        return phone if not phone else "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 5) + phone[-2:]
 
 
 @dataclass
@@ -200,11 +204,15 @@ class Ops:
         for page in ddb.get_paginator("query").paginate(**query):
             contacts += [_plain(i) for i in page["Items"]]
         contacts.sort(key=lambda c: c.get("at", ""))
+        # The stage is the furthest any contact reached (escalation.aws.dynamo keeps each one reached).
+        account["stage"] = furthest(*(Stage(s) for s in [account.get("stage", "pre_due"), *account.pop("stages", [])])).value
+        number = ddb.get_item(TableName=self.resources["NumbersTable"], Key={"phone": {"S": account["phone"]}}, ConsistentRead=True)
+        account["closed_channels"] = {ch: v for ch, v in _plain(number.get("Item", {})).items() if ch != "phone"}
         if not reveal:
             for c in contacts:
-                c["to"] = mask(c.get("to"))
-            account["phone"] = mask(account.get("phone"))
-            account["emergency_contacts"] = [mask(p) for p in account.get("emergency_contacts", [])]
+                c["to"] = mask_phone(c["to"]) if c.get("to") else c.get("to")
+            account["phone"] = mask_phone(account["phone"]) if account.get("phone") else account.get("phone")
+            account["emergency_contacts"] = [mask_phone(p) for p in account.get("emergency_contacts", [])]
         account.pop("legal_task_token", None)
         return {"account": account, "contacts": contacts}
 

@@ -22,6 +22,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from escalation.domain.phones import MASK, mask_phone
+
 ACTIONS = ("sms", "call", "visit", "legal_review", "legal_referral")
 PLURALS = {"sms": "SMS", "call": "calls", "visit": "visits", "legal_review": "legal reviews", "legal_referral": "referrals"}
 ACTION_LABELS = {
@@ -84,22 +86,17 @@ WIDTH = 1100  # every chart's width in px (the page is 1180 wide)
 
 
 # ---------------------------------------------------------------------- masking and escaping
-_E164 = re.compile(r"^\+\d{6,15}$")
 _PHONE_LIKE = re.compile(r"\+\d{6,15}|(?<![\d.,])\d{7,15}(?![\d.,])")  # E.164, or a bare run of 7+ digits (not an amount)
-
-
-def mask_phone(number: str) -> str:
-    """+8613800138000 -> +86*****00: country code and last two digits only."""
-    text = str(number)
-    if _E164.match(text):
-        return f"{text[:3]}*****{text[-2:]}"
-    digits = re.sub(r"\D", "", text)
-    return f"{digits[:2]}*****{digits[-2:]}" if len(digits) >= 7 else text
 
 
 def mask_text(text: str) -> str:
     """Phone numbers in free text (SMS bodies, notes), masked like mask_phone; dates and amounts are left alone."""
-    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), str(text))
+    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)) if m.group(0).startswith("+") else _mask_digits(m.group(0)), str(text))
+
+
+def _mask_digits(run: str) -> str:
+    """A bare run of digits that may be a national number: its ends only."""
+    return f"{run[:2]}{MASK}{run[-2:]}"
 
 
 def e(text: Any) -> str:

@@ -319,10 +319,17 @@ class Replay:
         self.stack.poll_queues()
         rejected = self.stack.queue_messages("RejectedEventsQueue")
         note = "rejected: " + "; ".join(r["reason"] for r in rejected) if rejected else "applied"
-        if event["type"] == "legal_decision" and not rejected:
-            self._wait_for_legal(event["account_id"])
-        self._wait_for_pending_reviews()  # a payment or hold may have withdrawn one
-        self.event_log.append({"at": instant.isoformat(), "account_id": event.get("account_id"), "type": event["type"], "note": note})
+        self._wait_for_pending_reviews()  # a decision, a payment or a hold moves a review on
+        logged = {"at": instant.isoformat(), "account_id": event.get("account_id"), "type": event["type"], "note": note}
+        self.event_log.append(logged | ({"effect": effect} if (effect := self._effect(event, instant)) and not rejected else {}))
+
+    def _effect(self, event: dict[str, Any], instant: datetime) -> str | None:
+        """What the event did to the account, in the ingest's words (the account's last event, if it is this one)."""
+        from escalation.aws import dynamo
+
+        last = dynamo.last_event(str(event.get("account_id")))
+        prefix = f"{instant.astimezone(UTC).isoformat()} {event['type']}: "
+        return last[len(prefix) :] if last and last.startswith(prefix) else None
 
     def _run(self, instant: datetime, schedule: str) -> None:
         as_of = instant.isoformat().replace("+00:00", "Z")
@@ -352,7 +359,8 @@ class Replay:
         self.runs.append({"run_id": name, "as_of": as_of, **report})
 
     def _wait_for_pending_reviews(self) -> None:
-        """Legal reviews run on their own: wait until each has parked its task token or finished."""
+        """Legal reviews run on their own: wait until each waits for a decision (its task token parked on the
+        account) or has finished. A token spent (decided, withdrawn) is cleared from the account at once."""
         from escalation.aws import dynamo
 
         sfn = self.stack.sfn
@@ -366,11 +374,6 @@ class Replay:
                 return status != "RUNNING" or dynamo.legal_token(account_id) is not None
 
             _poll(settled, f"legal review of {account_id} never waited")
-
-    def _wait_for_legal(self, account_id: str) -> None:
-        from escalation.aws import dynamo
-
-        _poll(lambda: dynamo.legal_token(account_id) is None, f"legal decision for {account_id} never completed")
 
     def _end_of_day(self, day: date) -> None:
         """A simulated day is over: report progress, then record the book as it stands (accounts by status and stage)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 
@@ -13,3 +15,49 @@ def enroll(raw: dict[str, Any], at: datetime, default_profile: str = "CN") -> bo
     from escalation.service.ingest import enroll as enroll_raw
 
     return enroll_raw(raw, at, replace(Settings.from_env(), default_profile=default_profile))
+
+
+def utc(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def local_date(contact: dict[str, Any]) -> date:
+    return datetime.fromisoformat(contact["local_time"]).date()
+
+
+class ScenarioOutput:
+    """`make scenario`'s files for one run: contacts, accounts, events, runs and the summary."""
+
+    def __init__(self, out: Path, summary: dict[str, Any]) -> None:
+        self.out = out
+        self.summary = summary
+        self.contacts = _lines(out / "contacts.jsonl")
+        self.events = _lines(out / "events.jsonl")
+        self.runs = _lines(out / "runs.jsonl")
+        self.accounts = {a["account_id"]: a for a in json.loads((out / "accounts.json").read_text(encoding="utf-8"))}
+
+    def of(self, account_id: str, action: str | None = None) -> list[dict[str, Any]]:
+        return [c for c in self.contacts if c["account_id"] == account_id and (action is None or c["action"] == action)]
+
+    def days(self, account_id: str, action: str | None = None) -> list[date]:
+        return [local_date(c) for c in self.of(account_id, action)]
+
+    def notes(self, account_id: str, kind: str | None = None) -> list[str]:
+        """Each event's delivery: "applied", or "rejected: <reason>"."""
+        return [e["note"] for e in self.events if e["account_id"] == account_id and (kind is None or e["type"] == kind)]
+
+    def effects(self, account_id: str, kind: str | None = None) -> list[str]:
+        """What each applied event did to the account, in the ingest's words."""
+        return [e.get("effect", "") for e in self.events if e["account_id"] == account_id and (kind is None or e["type"] == kind)]
+
+    def run_notes(self) -> dict[str, int]:
+        """Every reason the runs counted (skips, and what the calendar did), summed."""
+        total: dict[str, int] = {}
+        for r in self.runs:
+            for reason, n in r.get("skip_reasons", {}).items():
+                total[reason] = total.get(reason, 0) + n
+        return total
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -35,14 +35,14 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import phonenumbers
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+from .domain.phones import MASK, mask_phone
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_masking import DataMasking
 
-MASK = "*****"
 PERSONAL_KEYS = frozenset(
     {"phone", "phone_number", "to", "from", "destination", "emergency_contacts", "name", "borrower_name", "full_name"}
 )
@@ -67,19 +67,6 @@ _FORMATTER_OPTIONS = (
     "use_rfc3339",
     "serialize_stacktrace",
 )
-
-
-def mask_phone(number: str) -> str:
-    """``+8613800138000`` → ``+86*****00``; anything not clearly an international number → ``*****``."""
-    digits = re.sub(r"\D", "", number)
-    if not number.lstrip().startswith("+") or not 7 <= len(digits) <= 15:
-        return MASK
-    for size in (1, 2, 3):  # country codes are prefix-free
-        code = int(digits[:size])
-        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            national = digits[size:]
-            return f"+{code}{MASK}{national[-2:]}" if len(national) >= 6 else MASK
-    return MASK
 
 
 def mask_text(text: str) -> str:

@@ -74,6 +74,11 @@ def test_an_older_balance_never_overwrites_a_newer_one(stack):
         (event("promise_to_pay", "bad-5", amount="5.00", promised_date="2026-01-01"), "promised_date"),
         ({"type": "weather", "event_id": "bad-6", "account_id": "A", "occurred_at": "2026-03-05T04:00:00+00:00"}, "type"),
         ({"type": "payment", "event_id": "bad-7", "account_id": "A", "amount": "5.00"}, "occurred_at"),
+        (event("contact_updated", "bad-8", phone="+86 138 0013 8002"), "phone: must be an E.164 number"),
+        (event("contact_updated", "bad-9", phone="13800138002"), "phone: must be an E.164 number"),
+        (event("contact_updated", "bad-10"), "phone: missing (required)"),
+        ({**event("call_outcome", "bad-11", outcome="wrong_number"), "account_id": "NOPE"}, "account_id: unknown account 'NOPE'"),
+        (event("call_outcome", "bad-12", outcome="wrong_number", task_id="a task"), "task_id"),
     ],
 )
 def test_a_bad_event_is_rejected_with_its_reason_and_changes_nothing(stack, detail, field):
@@ -84,9 +89,24 @@ def test_a_bad_event_is_rejected_with_its_reason_and_changes_nothing(stack, deta
     assert account() == before
 
 
-def test_opt_out_through_the_bus_closes_the_channel(stack):
+def test_opt_out_through_the_bus_closes_the_channel_on_the_number(stack):
+    from escalation.aws import numbers
+
     put(stack, event("opt_out", "stop-1", channel="sms"))
     assert "sms" in account().opted_out
+    assert numbers.status("+8613800138001").why_closed("sms") == "opted_out"
+
+
+def test_a_wrong_number_and_a_new_number_through_the_bus(stack):
+    from escalation.aws import numbers
+
+    put(stack, event("call_outcome", "wrong-1", outcome="wrong_number"))
+    assert numbers.status("+8613800138001").why_closed("call") == "wrong_number"
+    put(stack, event("contact_updated", "new-1", at="2026-03-06T04:00:00+00:00", phone="+8613800138002"))
+    moved = account()
+    assert moved.phone == "+8613800138002" and numbers.status("+8613800138002").closed == {}
+    assert numbers.status("+8613800138001").why_closed("sms") == "wrong_number"  # the old number stays closed
+    assert stack.queue_messages("RejectedEventsQueue") == []
 
 
 @pytest.mark.parametrize(("detail_type", "source"), [("weather", "lender.core"), ("payment", "someone.else")])

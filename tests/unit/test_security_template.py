@@ -81,8 +81,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     # Reading the outbox is the SQS event source's (SAM adds its poller policy).
     "SendSmsFunction": ACCOUNTS_RW | {RECORD, NUMBER, CLOSE_NUMBER, ("sns:Publish", "*"), DECRYPT},
     "QueueCallFunction": ACCOUNTS_RW | {RECORD, NUMBER, ("sqs:SendMessage", "CallQueue"), DECRYPT, DATA_KEY},
-    "QueueVisitFunction": ACCOUNTS_RW | {RECORD, ("sqs:SendMessage", "VisitQueue"), DECRYPT, DATA_KEY},
-    "RequestLegalReviewFunction": ACCOUNTS_RW | {RECORD, ("states:StartExecution", REVIEW), DECRYPT},
+    "QueueVisitFunction": ACCOUNTS_RW | {RECORD, NUMBER, ("sqs:SendMessage", "VisitQueue"), DECRYPT, DATA_KEY},
+    "RequestLegalReviewFunction": ACCOUNTS_RW | {RECORD, NUMBER, ("states:StartExecution", REVIEW), DECRYPT},
     "RecordOutcomesFunction": {("s3:PutObject", "ManifestBucket/runs/*/outcomes/*"), DECRYPT, DATA_KEY},
     "SummarizeRunFunction": {
         ("s3:ListBucket", "ManifestBucket"),

@@ -541,6 +541,14 @@ def all_accounts() -> list[Account]:
     return [to_account(i) for i in AccountItem.scan()]
 
 
+def last_event(account_id: str) -> str | None:
+    """The one-line account of the last borrower event applied to the account (ops timeline, scenario exports)."""
+    try:
+        return AccountItem.get(account_id, consistent_read=True, attributes_to_get=["last_event"]).last_event
+    except AccountItem.DoesNotExist:
+        return None
+
+
 def set_legal_token(account_id: str, token: str | None) -> None:
     action = AccountItem.legal_task_token.set(token) if token else AccountItem.legal_task_token.remove()
     _update(account_id, [action])

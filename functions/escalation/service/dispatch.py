@@ -81,8 +81,9 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
         return _skipped(request, "unknown_account")
     except dynamo.AccountChanged:
         return _skipped(request, "changed_since_assessment")
-    if request.action in (Action.SMS, Action.CALL):
-        account = numbers.attach_one(account)  # a number closed since the assessment (another account's event) stops it
+    # The number's record as it is now: a channel closed since the assessment (by another account's event) stops a
+    # text or call, and a wrong number is what makes a visit or a legal review due.
+    account = numbers.attach_one(account)
     now = contact_time(request.as_of, settings)
     ctx = context_for(account, now)
     mine = [d for d in decide(account, ctx) if d.rule == request.rule]

@@ -98,9 +98,10 @@ def _withdraw(account: Account, why: str, token: str | None, now: datetime) -> A
 
 
 def hand_over(account: Account, token: str, now: datetime) -> None:
-    """A complete approval goes to the waiting workflow, which refers (after one more check)."""
+    """A complete approval goes to the waiting workflow, which refers (after one more check); its token is spent."""
     reviewers = sorted(account.legal_approvals)
     legal_workflow.decide(token, "approve", ", ".join(reviewers), now.isoformat())
+    dynamo.set_legal_token(account.account_id, None)
 
 
 def end_withdrawn(token: str, why: str, now: datetime) -> None:
