@@ -221,3 +221,38 @@ def test_command_line_refuses_an_invalid_file_with_one_line(tmp_path):
     assert "bad.json" in lines[0]
     assert "events[0].type" in lines[0]
     assert not out.exists()
+
+
+# ---------------------------------------------------------------------- every value the contract refuses (issue 14)
+@pytest.mark.parametrize(
+    ("change", "where", "reason"),
+    [
+        (lambda r: r.update(policy="firm"), "policy", "unknown top-level key"),
+        (lambda r: r.update(policies={}), "policies", "not supported by this version"),
+        (lambda r: r["accounts"][0].update(nickname="Li"), "accounts[0].nickname", "unexpected field"),
+        (lambda r: r["accounts"][0].update(locale="de-DE"), "accounts[0].locale", "no SMS templates for locale 'de-DE'"),
+        (lambda r: r["accounts"][1].update(locale="zh-CN"), None, None),  # a US account in Chinese: an identity exists
+        (lambda r: r["events"][0].update(amount="0"), "events[0].amount", "must be greater than 0"),
+        (lambda r: r["events"][0].update(note="from the call centre"), "events[0].note", "unexpected field for payment"),
+        (lambda r: r["events"][0].update(source="someone.else"), "events[0].source", "must be one of lender.core, collections.ops"),
+        (lambda r: r["events"][0].update(principal="arn:aws:iam::1:user/x"), "events[0].principal", "only an event from collections.ops"),
+        (lambda r: r["events"].append({"at": "2026-03-03T06:00:00Z", "type": "contact_updated", "account_id": "A-1", "phone": "+86 1"}),
+         "events[2].phone", "must be an E.164 number"),
+        (lambda r: r["events"].append({"at": "2026-03-03T06:00:00Z", "type": "call_outcome", "account_id": "A-2", "outcome": "busy"}),
+         "events[2].outcome", "must be 'reached', 'no_answer', 'refused' or 'wrong_number'"),
+    ],
+)  # fmt: skip
+def test_a_scenario_is_refused_for_anything_the_contract_refuses(change, where, reason):
+    if where is None:
+        validate(scenario(change), "x.json")
+        return
+    message = refused(scenario(change))
+    assert message.startswith(f"x.json: {where}: "), message
+    assert reason in message, message
+
+
+def test_an_event_may_name_its_sender_and_the_caller_aws_authenticated():
+    def change(r):
+        r["events"][0].update(source="collections.ops", principal="arn:aws:sts::123456789012:assumed-role/reviewer/li.wei")
+
+    assert validate(scenario(change), "x.json").events[1]["source"] == "collections.ops"

@@ -47,46 +47,63 @@ def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
 
 
 def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings: Settings) -> dict[str, Any]:
-    """Decide for every account of a batch. Accounts with no action are rescheduled; SMS go to the
-    outbox for the paced senders; calls, visits and legal reviews go on to the Map's dispatch states.
+    """Decide for every account of a batch: load, decide, emit. Accounts with no action are rescheduled;
+    SMS go to the outbox for the paced senders; calls, visits and legal reviews go on to the Map's dispatch states.
     """
     now = as_utc(as_of)
     decisions: list[dict[str, Any]] = []
     reasons: Counter[str] = Counter()
+    for account in _load(account_ids, now, run_id, as_of, settings, reasons):
+        decisions += _decide(account, context_for(account, now), run_id, as_of, reasons)
+    return _emit(run_id, batch, len(account_ids), decisions, reasons, settings)
+
+
+def _load(account_ids: list[str], now: datetime, run_id: str, as_of: str, settings: Settings, reasons: Counter[str]) -> list[Account]:
+    """The batch's accounts with their numbers' records, as the passing days leave them (promises, holds, reviews)."""
+    ready = []
     for account in numbers.attach(dynamo.load_many(account_ids)):
         ctx = context_for(account, now)
-        # Recovery, before anything else: a dispatch that crashed on an earlier day left its claim.
+        # Recovery, kept apart from deciding: a dispatch that crashed on an earlier day left its claim.
         if recovered := recover_stale_claims(account, ctx.today, run_id, settings, as_of):
             reasons["recovered_crashed_dispatch"] += recovered
             account = numbers.attach_one(dynamo.load(account.account_id) or account)
         try:
-            account = _apply_the_calendar(account, ctx, reasons)
+            ready.append(_apply_the_calendar(account, ctx, reasons))
         except dynamo.AccountChanged:
             reasons["changed_during_run"] += 1  # an event landed meanwhile; it rescheduled the account
-            continue
-        chosen = decide(account, ctx)
-        actions = [d for d in chosen if d.action is not None]
-        for skip in (d for d in chosen if d.action is None):
-            reasons[skip.reason] += 1
-        if not actions:
-            why = f"{ctx.today.isoformat()}: {', '.join(sorted({d.reason for d in chosen})) or 'nothing due'}"
-            dynamo.reschedule(account.account_id, account.event_seq, next_check(account, ctx, _next_look(chosen, ctx)), why)
-            decisions.append({"account_id": account.account_id, "action": "skip", "reasons": [d.reason for d in chosen]})
-            continue
-        decisions += [
-            {
-                "account_id": account.account_id,
-                "action": d.action.value,
-                "rule": d.rule,
-                "stage": d.stage.value,
-                "key": d.key,
-                "event_seq": account.event_seq,
-                "run_id": run_id,
-                "as_of": as_of,
-                "profile": account.profile,  # for metrics only; no personal data in the state
-            }
-            for d in actions
-        ]
+    return ready
+
+
+def _decide(account: Account, ctx: Context, run_id: str, as_of: str, reasons: Counter[str]) -> list[dict[str, Any]]:
+    """The account's decisions as the run hands them on; with none, the account moves to its next check."""
+    chosen = decide(account, ctx)
+    reasons.update(d.reason for d in chosen if d.action is None)
+    actions = [d for d in chosen if d.action is not None]
+    if not actions:
+        why = f"{ctx.today.isoformat()}: {', '.join(sorted({d.reason for d in chosen})) or 'nothing due'}"
+        dynamo.reschedule(account.account_id, account.event_seq, next_check(account, ctx, _next_look(chosen, ctx)), why)
+        return [{"account_id": account.account_id, "action": "skip", "reasons": [d.reason for d in chosen]}]
+    return [
+        {
+            "account_id": account.account_id,
+            "action": d.action.value,
+            "rule": d.rule,
+            "stage": d.stage.value,
+            "key": d.key,
+            "event_seq": account.event_seq,
+            "run_id": run_id,
+            "as_of": as_of,
+            "profile": account.profile,  # for metrics only; no personal data in the state
+        }
+        for d in actions
+        if d.action is not None
+    ]
+
+
+def _emit(
+    run_id: str, batch: int, assessed: int, decisions: list[dict[str, Any]], reasons: Counter[str], settings: Settings
+) -> dict[str, Any]:
+    """Texts to the outbox, the batch's summary to the run files, the other decisions to the Map's dispatch states."""
     count_by("Decisions", Counter((d["action"], d["profile"]) for d in decisions if d["action"] != "skip"), ("action", "profile"))
     count_by("Skips", Counter((reason,) for reason in reasons.elements()), ("reason",))
     texts = [d for d in decisions if d["action"] == "sms"]
@@ -96,7 +113,7 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
     sms_outbox.post(settings.sms_outbox_url, texts)
     summary = {
         "batch": batch,
-        "assessed": len(account_ids),
+        "assessed": assessed,
         "actions": dict(Counter(d["action"] for d in decisions)),
         "sms_queued": len(texts),
         "skip_reasons": dict(reasons),
