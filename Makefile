@@ -71,8 +71,9 @@ validate: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	@echo "sam build: ok"
 	$(PY) tools/check_bytecode.py .aws-sam/build
 
+# Every core (-n auto), each test file on one worker (--dist loadfile): its module-scoped scenario runs run once.
 test: lint validate
-	$(RUN) -m pytest
+	$(RUN) -m pytest -n auto --dist loadfile
 
 build: $(SAM_VENV)/.installed
 	$(SAM_ENV) $(SAM) build
