@@ -37,6 +37,16 @@ $(CHECKOV_VENV)/.installed:
 demo: $(VENV)/.installed
 	$(RUN) -m sim.demo --out out/demo
 
+# `make local [PORT=5000]`: the stack on moto's server mode, kept running (sim/local_server.py); `make local-day [DATE=...]`
+# advances its simulated clock by a day, or through DATE.
+PORT ?= 5000
+.PHONY: local local-day
+local: $(VENV)/.installed
+	@$(RUN) -m sim.local_server --port $(PORT)
+
+local-day: $(VENV)/.installed
+	@$(RUN) -m sim.local_day --port $(PORT) $(if $(DATE),--date $(DATE))
+
 scenario: $(VENV)/.installed
 	@test -n "$(SCENARIO)" -a -n "$(OUT)" || { echo "usage: make scenario SCENARIO=file.json OUT=dir" >&2; exit 2; }
 	@$(RUN) -m sim.scenario "$(SCENARIO)" "$(OUT)"
@@ -77,6 +87,16 @@ test: lint validate
 
 build: $(SAM_VENV)/.installed
 	$(SAM_ENV) $(SAM) build
+
+# `make deploy ENV=dev|prod [IDENTITIES=file]`: the same lint and validation as `make test`, then tools/deploy.py says what it
+# will deploy (stack, region, parameters) and runs the project's own SAM CLI with deploy/<ENV>.sender-identities.json.
+.PHONY: deploy
+deploy:
+	@test -n "$(ENV)" || { echo "usage: make deploy ENV=dev|prod [IDENTITIES=file.json]" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(VENV)/.installed
+	$(PY) tools/deploy.py $(ENV) --dry-run $(if $(IDENTITIES),--identities $(IDENTITIES))
+	@$(MAKE) --no-print-directory lint validate
+	$(SAM_ENV) $(PY) tools/deploy.py $(ENV) --sam $(SAM) $(if $(IDENTITIES),--identities $(IDENTITIES))
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .aws-sam-build.log out .pytest_cache .ruff_cache

@@ -1,6 +1,7 @@
-"""`python -m ops`: operate a deployed stack from a terminal.
+"""`python -m ops`: operate a deployed stack (or the local one, `make local`) from a terminal.
 
     python -m ops --stack collections-prod [--profile lender-ops] legal list
+    python -m ops --endpoint-url http://localhost:5000 --stack local legal list
     python -m ops --stack collections-prod legal approve ACCOUNT --reviewer li.wei
     python -m ops --stack collections-prod legal reject ACCOUNT --reviewer li.wei
     python -m ops --stack collections-prod timeline ACCOUNT [--reveal] [--json]
@@ -8,7 +9,9 @@
     python -m ops --stack collections-prod account resume ACCOUNT --by ops.alice
     python -m ops --stack collections-prod runs report 2026-03-04
     python -m ops --stack collections-prod runs redrive RUN
+    python -m ops --stack collections-dev smoke --phone +12125550100
 
+The options (--stack, --profile, --region, --endpoint-url, --json) may come before or after the command.
 Errors print one line on stderr and exit 2.
 """
 
@@ -19,42 +22,58 @@ import json
 import sys
 from typing import Any
 
-from .commands import Ops, OpsError, stack_resources
+from .commands import Ops, OpsError, local_stack_resources, stack_resources
+
+
+def _options(p: argparse.ArgumentParser, top: bool) -> argparse.ArgumentParser:
+    """The options every command takes. On the commands themselves they default to "not given", so that a value given
+    before the command is kept (argparse would otherwise reset it)."""
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    p.add_argument("--stack", default=default(None), help="CloudFormation stack name (as deployed by sam deploy); required")
+    p.add_argument("--profile", default=default(None), help="AWS named profile (default: the environment's credentials)")
+    p.add_argument("--region", default=default(None), help="AWS region (default: the profile's)")
+    p.add_argument("--endpoint-url", default=default(None), help="the local stack's endpoint (make local), e.g. http://localhost:5000")
+    p.add_argument("--json", action="store_true", default=default(False), help="print JSON instead of text")
+    return p
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ops", description="Operate the collections escalation orchestrator.")
-    p.add_argument("--stack", required=True, help="CloudFormation stack name (as deployed by sam deploy)")
-    p.add_argument("--profile", help="AWS named profile (default: the environment's credentials)")
-    p.add_argument("--region", help="AWS region (default: the profile's)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p = _options(argparse.ArgumentParser(prog="python -m ops", description="Operate the collections escalation orchestrator."), top=True)
     commands = p.add_subparsers(dest="command", required=True)
+    add = commands.add_parser
 
-    legal = commands.add_parser("legal", help="legal reviews waiting for a person").add_subparsers(dest="legal_command", required=True)
-    legal.add_parser("list", help="reviews waiting for a decision, oldest first")
+    def leaf(group: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return _options(group.add_parser(name, **kwargs), top=False)
+
+    legal = add("legal", help="legal reviews waiting for a person").add_subparsers(dest="legal_command", required=True)
+    leaf(legal, "list", help="reviews waiting for a decision, oldest first")
     for verb in ("approve", "reject"):
-        cmd = legal.add_parser(verb, help=f"{verb} the waiting review of an account")
+        cmd = leaf(legal, verb, help=f"{verb} the waiting review of an account")
         cmd.add_argument("account_id")
         cmd.add_argument("--reviewer", required=True, help="who decides; kept in the audit trail")
 
-    account = commands.add_parser("account", help="pause or resume contact with one account").add_subparsers(
-        dest="account_command", required=True
-    )
-    pause = account.add_parser("pause", help="no contact until resumed (or through --until)")
+    account = add("account", help="pause or resume contact with one account").add_subparsers(dest="account_command", required=True)
+    pause = leaf(account, "pause", help="no contact until resumed (or through --until)")
     pause.add_argument("account_id")
     pause.add_argument("--by", required=True, help="who pauses it; kept with the event")
     pause.add_argument("--until", help="last day of the pause, YYYY-MM-DD")
-    resume = account.add_parser("resume", help="lift an operator's pause (other holds stay)")
+    resume = leaf(account, "resume", help="lift an operator's pause (other holds stay)")
     resume.add_argument("account_id")
     resume.add_argument("--by", required=True, help="who resumes it; kept with the event")
 
-    runs = commands.add_parser("runs", help="daily runs: reports and redrive").add_subparsers(dest="runs_command", required=True)
-    report = runs.add_parser("report", help="the runs of a date and their reports")
+    runs = add("runs", help="daily runs: reports and redrive").add_subparsers(dest="runs_command", required=True)
+    report = leaf(runs, "report", help="the runs of a date and their reports")
     report.add_argument("date", help="YYYY-MM-DD (the run's scheduled date, UTC)")
-    redrive = runs.add_parser("redrive", help="run a failed run again (safe: side effects are claimed once)")
+    redrive = leaf(runs, "redrive", help="run a failed run again (safe: side effects are claimed once)")
     redrive.add_argument("run", help="the run's execution name (see `runs report`)")
 
-    timeline = commands.add_parser("timeline", help="what we sent a borrower, and why")
+    smoke = _options(add("smoke", help="verify a stack: one synthetic account, a run, its text to PHONE, then paused"), top=False)
+    smoke.add_argument("--phone", required=True, help="the team's own test phone (E.164): it receives the text")
+
+    timeline = _options(add("timeline", help="what we sent a borrower, and why"), top=False)
     timeline.add_argument("account_id")
     timeline.add_argument("--reveal", action="store_true", help="show phone numbers unmasked")
     return p
@@ -71,6 +90,8 @@ def run(args: argparse.Namespace, ops: Ops) -> Any:
         return ops.resume(args.account_id, args.by)
     if args.command == "runs":
         return ops.runs_on(args.date) if args.runs_command == "report" else ops.redrive(args.run)
+    if args.command == "smoke":
+        return ops.smoke(args.phone)
     return ops.timeline(args.account_id, reveal=args.reveal)
 
 
@@ -94,6 +115,13 @@ def render(args: argparse.Namespace, result: Any) -> str:
         return _runs_text(result)
     if args.command == "runs":
         return f"run {result['run']}: {result['how']}" + (f" {result['execution']}" if result.get("execution") else "")
+    if args.command == "smoke":
+        head = f"smoke account {result['account_id']}: run {result['run']} {result['status']}"
+        lines = [f"{head}; {len(result['contacts'])} contact(s), then paused"]
+        lines += [f"  {c['action']} {c['purpose']} to {c.get('to')} at {c['at']}: {c.get('text', '')}" for c in result["contacts"]]
+        if not result["contacts"]:
+            lines.append("  no contact yet: is the borrower's window open now (08:00-21:00 at the number), and the SMS sender running?")
+        return "\n".join(lines)
     return _timeline_text(result)
 
 
@@ -152,13 +180,22 @@ def _timeline_text(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None, ops: Ops | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if not args.stack:
+        p.error("the following arguments are required: --stack")
     try:
         if ops is None:
             import boto3
 
-            session = boto3.Session(profile_name=args.profile, region_name=args.region)
-            ops = Ops(stack_resources(session, args.stack), session)
+            if args.endpoint_url and not args.profile:  # the local stack checks no credentials: any will do
+                session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=args.region or "us-east-1")  # noqa: S106
+            else:
+                session = boto3.Session(profile_name=args.profile, region_name=args.region)
+            if args.endpoint_url:
+                ops = Ops(local_stack_resources(session, args.endpoint_url, args.stack), session, args.endpoint_url)
+            else:
+                ops = Ops(stack_resources(session, args.stack), session)
         print(render(args, run(args, ops)))
     except OpsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,9 +9,10 @@ lender's own systems use: validated, applied once, and only to a review that is 
 from __future__ import annotations
 
 import json
+import time as _time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from escalation.domain.model import Stage, furthest
@@ -46,13 +47,42 @@ def stack_resources(session: Any, stack_name: str) -> dict[str, str]:
     return found
 
 
+# Where a local stack (make local, sim/local_server.py) publishes its resources (it has no CloudFormation stack),
+# and its simulated clock: the last day it ran.
+LOCAL_RESOURCES_PARAMETER = "/collections-escalation/{stack}/resources"
+LOCAL_CLOCK_PARAMETER = "/collections-escalation/{stack}/clock"
+AFTER_THE_DAYS_RUNS = time(21)  # UTC: after the last scheduled run of a day (10:00 in Honolulu is 20:00Z)
+
+
+def local_stack_resources(session: Any, endpoint_url: str, stack_name: str) -> dict[str, str]:
+    """Logical id -> physical id of a local stack's resources, as it published them on its endpoint."""
+    ssm = session.client("ssm", endpoint_url=endpoint_url)
+    try:
+        value = ssm.get_parameter(Name=LOCAL_RESOURCES_PARAMETER.format(stack=stack_name))["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound:
+        raise OpsError(f"no local stack {stack_name!r} at {endpoint_url}: is `make local` running?") from None
+    return json.loads(value)
+
+
 @dataclass
 class Ops:
     resources: dict[str, str]
     session: Any
+    endpoint_url: str | None = None  # a local stack's (make local); None: AWS
 
     def _client(self, service: str) -> Any:
-        return self.session.client(service)
+        return self.session.client(service, endpoint_url=self.endpoint_url) if self.endpoint_url else self.session.client(service)
+
+    def now(self) -> datetime:
+        """When an operator's decision happens: now; on a local stack, the evening of its last simulated day."""
+        if self.endpoint_url:
+            ssm, stack = self._client("ssm"), self.resources.get("AWS::StackName", "local")
+            try:
+                day = ssm.get_parameter(Name=LOCAL_CLOCK_PARAMETER.format(stack=stack))["Parameter"]["Value"]
+                return datetime.combine(date.fromisoformat(day), AFTER_THE_DAYS_RUNS, tzinfo=UTC)
+            except ssm.exceptions.ParameterNotFound:
+                pass
+        return datetime.now(UTC)
 
     # ------------------------------------------------------------------ legal reviews
     def pending_reviews(self) -> list[dict[str, Any]]:
@@ -88,7 +118,7 @@ class Ops:
             "type": "legal_decision",
             "event_id": f"ops-{uuid.uuid4().hex}",
             "account_id": account_id,
-            "occurred_at": datetime.now(UTC).isoformat(),
+            "occurred_at": self.now().isoformat(),
             "decision": decision,
             "reviewer": reviewer.strip(),
         }
@@ -104,7 +134,7 @@ class Ops:
             "type": detail_type,
             "event_id": f"ops-{uuid.uuid4().hex}",
             "account_id": account_id,
-            "occurred_at": datetime.now(UTC).isoformat(),
+            "occurred_at": self.now().isoformat(),
             **fields,
         }
         bus = self.resources["BorrowerEventBus"]
@@ -135,6 +165,64 @@ class Ops:
             raise OpsError(f"account {account_id}: not paused (holds: {', '.join(account.get('holds') or {}) or 'none'})")
         detail = self._put_event("hold_lifted", account_id, {"reason": "paused", "requested_by": operator.strip()})
         return {"account_id": account_id, "paused": False, "event_id": detail["event_id"]}
+
+    # ------------------------------------------------------------------ verifying a stack
+    def smoke(self, phone: str, wait_seconds: float = 600) -> dict[str, Any]:
+        """One synthetic account through the real path: enrolled by an event, due tomorrow (its pre-due text is due
+        now, inside the window), a daily run started now, then paused so that it is never contacted again.
+
+        The text really goes to `phone`: use the team's own test phone. The account stays (nothing deletes an
+        account or its audit record); its product is "smoke".
+        """
+        from escalation.domain.phones import profile_of_number
+
+        now = self.now()
+        account_id = f"SMOKE-{now:%Y%m%dT%H%M%S}"
+        profile = profile_of_number(phone)
+        if profile is None:
+            raise OpsError(f"phone: {phone!r} is not a CN, US or EU/UK number (E.164, e.g. +12125550100)")
+        currency = {"CN": "CNY", "US": "USD", "EU": "EUR"}[profile]
+        account = {"account_id": account_id, "phone": phone, "balance": "1.00", "currency": currency,
+                   "due_date": (now + timedelta(days=1)).date().isoformat(), "product": "smoke"}  # fmt: skip
+        self._put_event("new_account", account_id, {"account": account})
+        self._wait(lambda: self._item(account_id) is not None, wait_seconds, f"{account_id} was not enrolled (see RejectedEventsQueue)")
+        sfn, name = self._client("stepfunctions"), f"smoke-{account_id}"
+        run = sfn.start_execution(
+            stateMachineArn=self.resources["DailyRunStateMachine"],
+            name=name,
+            input=json.dumps({"as_of": now.isoformat(), "group": "smoke"}),
+        )
+        self._wait(
+            lambda: sfn.describe_execution(executionArn=run["executionArn"])["status"] != "RUNNING",
+            wait_seconds,
+            f"run {name} still running",
+        )
+        status = sfn.describe_execution(executionArn=run["executionArn"])["status"]
+        contacted = self._wait(lambda: self.timeline(account_id)["contacts"], wait_seconds / 4, None)
+        self.pause(account_id, "smoke")
+        return {
+            "account_id": account_id,
+            "run": name,
+            "status": status,
+            "contacts": self.timeline(account_id)["contacts"] if contacted else [],
+        }
+
+    def _item(self, account_id: str) -> dict[str, Any] | None:
+        try:
+            return self.account(account_id)
+        except OpsError:
+            return None
+
+    @staticmethod
+    def _wait(check: Any, seconds: float, failure: str | None) -> Any:
+        deadline = _time.monotonic() + seconds
+        while not (result := check()):
+            if _time.monotonic() > deadline:
+                if failure:
+                    raise OpsError(failure)
+                return result
+            _time.sleep(1)
+        return result
 
     # ------------------------------------------------------------------ daily runs
     def runs_on(self, day: str) -> list[dict[str, Any]]:

@@ -265,7 +265,8 @@ class Replay:
         self.injector = Injector(scenario.faults)  # the scenario's `faults` (sim/faults.py)
         self.days: list[dict[str, Any]] = []  # one snapshot of the book per simulated day (days.jsonl; the report's charts)
 
-    def run(self) -> None:
+    def enroll_accounts(self) -> None:
+        """The scenario's accounts, enrolled at the start of its first day (as the lender's core system would)."""
         from escalation.config import Settings
         from escalation.service.ingest import enroll
 
@@ -273,6 +274,16 @@ class Replay:
         settings = replace(Settings.from_env(), default_profile=self.scenario.profile)
         for raw in self.scenario.accounts:
             enroll(raw, start_instant, settings)
+
+    def run_day(self, day: date) -> dict[str, int]:
+        """Every scheduled run of one date, in time order, then the day's snapshot; what the runs did."""
+        for instant, schedule in run_instants(self.stack, day):
+            self._run(instant, schedule)
+        self._end_of_day(day)
+        return self.day_counts(day)
+
+    def run(self) -> None:
+        self.enroll_accounts()
         timeline: list[tuple[datetime, int, Any]] = []
         for event in self.scenario.events:
             timeline.append((_instant(event["at"], ScenarioError), 0, event))

@@ -35,18 +35,19 @@ ACCOUNT = "123456789012"
 FUNCTIONS_DIR = ROOT / "functions"
 # The local stack's sender identities: a fictional lender (a deployment gives its own, template.yaml SenderIdentities).
 SENDERS_FILE = ROOT / "infra" / "sender-identities.example.json"
-# Values that must differ on moto (DESIGN.md): its Distributed Map runs STANDARD children only;
-# the simulated clock times contacts by the run's scheduled instant, not the wall clock;
-# two due-index shards instead of eight (each shard is one query per run; moto answers slowly).
-# SmsPerSecond: local sends are not paced (the pacing itself is unit-tested), so simulations stay fast.
+# Parameter values for the local stack: two due-index shards instead of 32 (each shard is one query per
+# run; moto answers slowly); local sends are not paced (the pacing itself is unit-tested), so simulations
+# stay fast; the example identities of a fictional lender.
 LOCAL_PARAMETERS = {
-    "MapChildExecutionType": "STANDARD",
-    "Clock": "run",
     "LogLevel": "WARNING",
     "DueShards": "2",
     "SmsPerSecond": "100000",
     "SenderIdentities": json.dumps(json.loads(SENDERS_FILE.read_text(encoding="utf-8")), ensure_ascii=False),
 }
+# What only the harness needs, kept out of the deployed template's parameters (DESIGN.md): moto's Distributed Map
+# runs STANDARD children only, and the simulated clock times contacts by the run's scheduled instant.
+LOCAL_SUBSTITUTIONS = {"MapChildExecutionType": "STANDARD"}
+LOCAL_ENVIRONMENT = {"CLOCK": "run"}
 
 
 @dataclass
@@ -286,7 +287,8 @@ class LocalStack:
         for logical, res in machines.items():
             props = res["Properties"]
             definition = (ROOT / props["DefinitionUri"]).read_text()
-            for key, value in resolve(props.get("DefinitionSubstitutions", {}), self.refs, self.attrs).items():
+            substitutions = resolve(props.get("DefinitionSubstitutions", {}), self.refs, self.attrs) | LOCAL_SUBSTITUTIONS
+            for key, value in substitutions.items():
                 definition = definition.replace("${" + key + "}", str(value))
             sfn.create_state_machine(
                 name=self.attrs[(logical, "Name")],
@@ -305,10 +307,14 @@ class LocalStack:
             env |= {k: str(v) for k, v in resolve(own, self.refs, self.attrs).items()}
         # No X-Ray daemon and no CloudWatch here: tracing off, and EMF metrics not printed over the
         # demo's output (tests/unit/test_observability.py checks what they would emit).
-        return env | {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+        return env | LOCAL_ENVIRONMENT | {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
 
     def arn(self, logical: str) -> str:
         return self.refs[logical]
+
+    def client(self, service: str) -> Any:
+        """A client of the local AWS, as the harness uses it."""
+        return boto3.client(service, region_name=REGION)
 
     # ------------------------------------------------------------------ Lambda, in-process
     def _invoke(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:

@@ -94,6 +94,42 @@ def test_plan_manifest_holds_only_the_due_account(stack):
     assert batches[0]["run_id"] == "run-1"
 
 
+def _in_shard(account_id: str, shard: int) -> None:
+    """Where an earlier, larger DueShards setting put the account (the local stack runs 2 shards)."""
+    from escalation.aws import dynamo
+
+    dynamo.AccountItem._get_connection().update_item(account_id, actions=[dynamo.AccountItem.due_shard.set(f"DUE#{shard}")])
+
+
+def _due_shards_state(stack) -> dict | None:
+    from escalation.aws import manifests
+
+    return manifests.read_json_if_any(stack.refs["ManifestBucket"], "state/due-shards.json")
+
+
+def test_lowering_due_shards_strands_no_account(stack):
+    """A run under DueShards=8 recorded it; the stack now runs 2: the plan still reads shards 2..7 until they empty."""
+    from escalation.aws import manifests
+
+    enroll(cn("LOW", "+8613800138001"), cn("HIGH", "+8613800138002"))
+    _in_shard("HIGH", 6)
+    manifests.write_json(stack.refs["ManifestBucket"], "state/due-shards.json", {"shards": 8})
+    _, batches = plan(stack, PRE_DUE_RUN)
+    assert sorted(i for b in batches for i in b["account_ids"]) == ["HIGH", "LOW"]
+    assert _due_shards_state(stack) == {"shards": 8}  # shard 6 still holds an account
+    # HIGH's text is recorded, which writes its next check in the current layout: shards 2..7 are empty, forgotten.
+    assert send_sms(stack, decision(assess(stack, PRE_DUE_RUN, "HIGH"), "sms"))["outcome"] == "sent"
+    plan(stack, PRE_DUE_RUN)
+    assert _due_shards_state(stack) == {"shards": 2}
+
+
+def test_the_first_plan_records_the_shard_count(stack):
+    enroll(cn("A", "+8613800138001"))
+    assert _due_shards_state(stack) is None
+    plan(stack, PRE_DUE_RUN)
+    assert _due_shards_state(stack) == {"shards": 2}
+
+
 def test_plan_before_any_window_is_empty(stack):
     enroll(cn("DUE-NOW", "+8613800138001"))
     result, batches = plan(stack, "2026-02-25T23:59:00Z")  # 07:59 in Shanghai on D-3

@@ -55,6 +55,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "PlanRunFunction": {
         ("dynamodb:Query", "AccountsTable/index/due"),
         ("s3:PutObject", "ManifestBucket/runs/*/manifest.json"),
+        ("s3:GetObject", "ManifestBucket/state/due-shards.json"),
+        ("s3:PutObject", "ManifestBucket/state/due-shards.json"),
+        ("s3:ListBucket", "ManifestBucket"),  # so that a missing state object is a 404, not a 403
         DECRYPT,
         DATA_KEY,
     },

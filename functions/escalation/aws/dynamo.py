@@ -308,16 +308,34 @@ def load_many(account_ids: Iterable[str]) -> list[Account]:
     return [to_account(item) for item in AccountItem.batch_get(list(account_ids))]
 
 
-def due_account_ids(until: datetime) -> list[str]:
-    """Account ids whose next check is at or before `until`, shard by shard (the shards are read in parallel).
+def due_account_ids(until: datetime, shards: int = DUE_SHARDS) -> list[str]:
+    """Account ids whose next check is at or before `until`, in shards 0..shards-1 (read in parallel).
 
     The plan reads up to a million index entries a run, so this skips PynamoDB's item objects:
     the low-level client, only `account_id` projected, one thread per shard.
     """
     paginator = client("dynamodb").get_paginator("query")  # created before the threads: client creation is not thread-safe
-    with ThreadPoolExecutor(max_workers=DUE_SHARDS) as pool:
-        shards = pool.map(lambda shard: _due_in_shard(paginator, f"DUE#{shard}", _iso(until)), range(DUE_SHARDS))
-        return [account_id for shard in shards for account_id in shard]
+    with ThreadPoolExecutor(max_workers=min(shards, 64)) as pool:
+        found = pool.map(lambda shard: _due_in_shard(paginator, f"DUE#{shard}", _iso(until)), range(shards))
+        return [account_id for shard in found for account_id in shard]
+
+
+def shards_in_use(first: int, last: int) -> list[int]:
+    """Which of the shards first..last-1 still hold any account, due or not (one one-item query each)."""
+    ddb = client("dynamodb")
+    used = []
+    for shard in range(first, last):
+        page = ddb.query(
+            TableName=AccountItem.Meta.table_name,
+            IndexName=DueIndex.Meta.index_name,
+            KeyConditionExpression="due_shard = :shard",
+            ExpressionAttributeValues={":shard": {"S": f"DUE#{shard}"}},
+            ProjectionExpression="account_id",
+            Limit=1,
+        )
+        if page.get("Items"):
+            used.append(shard)
+    return used
 
 
 def _due_in_shard(paginator: Any, shard: str, until: str | None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Run manifests and reports in S3: the only module that reads or writes the bucket."""
+"""Run manifests, reports and the run's small state in S3: the only module that reads or writes the bucket."""
 
 from __future__ import annotations
 
@@ -14,6 +14,15 @@ def write_json(bucket: str, key: str, body: object) -> None:
 
 def read_json(bucket: str, key: str) -> object:
     return json.loads(client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def read_json_if_any(bucket: str, key: str) -> object | None:
+    """The object's JSON, or None when there is no such object."""
+    s3 = client("s3")
+    try:
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return None
 
 
 READERS = 32  # a million-account run leaves 20,000 parts: ~10 s with 32 readers, ~300 s one at a time

@@ -22,6 +22,7 @@ from ..domain.windows import as_utc, window_opens
 from ..observability import count, count_by
 from .context import context_for
 from .dispatch import count_dispatches
+from .due_shards import shards_to_read
 from .legal import tend_review
 from .recovery import recover_stale_claims
 
@@ -29,7 +30,7 @@ from .recovery import recover_stale_claims
 def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
     """Query every due-index shard up to the run's instant and write the manifest of batches."""
     until = as_utc(as_of)
-    ids = dynamo.due_account_ids(until)
+    ids = dynamo.due_account_ids(until, shards_to_read(settings.manifest_bucket, dynamo.DUE_SHARDS))
     size = settings.batch_size
     batches = [
         {"run_id": run_id, "as_of": as_of, "batch": n, "account_ids": ids[i : i + size]} for n, i in enumerate(range(0, len(ids), size))

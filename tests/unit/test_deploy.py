@@ -1,0 +1,98 @@
+"""The way from a clone to an AWS account: samconfig, the template's prompts, and `make deploy`'s refusals."""
+
+import json
+import re
+import sys
+import tomllib
+
+import pytest
+
+from sim.template import ROOT, load_template
+
+sys.path.insert(0, str(ROOT / "tools"))
+from deploy import DeployError, plan
+
+SAMCONFIG = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+DEPLOY_ENVS = {name: env["deploy"]["parameters"] for name, env in SAMCONFIG.items() if isinstance(env, dict) and "deploy" in env}
+# Names that exist only for the local harness (sim/stack.py: LOCAL_SUBSTITUTIONS, LOCAL_ENVIRONMENT).
+HARNESS_ONLY = ("Clock", "MapChildExecutionType")
+
+
+@pytest.mark.parametrize("env", sorted(DEPLOY_ENVS))
+def test_every_environment_can_deploy_the_nested_application_in_its_own_region(env):
+    params = DEPLOY_ENVS[env]
+    assert set(params["capabilities"].split()) >= {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
+    assert re.fullmatch(r"[a-z]{2}-[a-z]+-\d", params["region"])
+
+
+def test_each_environment_is_its_own_stack_and_the_default_is_not_a_debug_dev():
+    stacks = [p["stack_name"] for p in DEPLOY_ENVS.values()]
+    assert len(stacks) == len(set(stacks)) and {"dev", "prod", "default"} <= set(DEPLOY_ENVS)
+    assert "DEBUG" not in DEPLOY_ENVS["default"].get("parameter_overrides", "")
+    assert "global" not in SAMCONFIG["default"]  # no stack name shared by every environment
+
+
+def test_no_identity_has_a_default_and_no_real_company_is_named():
+    parameters = load_template()["Parameters"]
+    assert "Default" not in parameters["SenderIdentities"]
+    assert not {"LenderName", "SmsSignature", "SupportPhone", "PayHint"} & set(parameters)
+    shipped = "".join(
+        (ROOT / f).read_text(encoding="utf-8") for f in ("template.yaml", "samconfig.toml", "infra/sender-identities.example.json")
+    )
+    for real in ("Shengbei", "省呗", "400-800-1234"):
+        assert real not in shipped
+
+
+def test_harness_only_settings_are_not_offered_at_deploy():
+    template = load_template()
+    assert not set(HARNESS_ONLY) & set(template["Parameters"])
+    assert "CLOCK" not in template["Globals"]["Function"]["Environment"]["Variables"]
+
+
+def test_the_due_shard_count_may_change_either_way():
+    description = load_template()["Parameters"]["DueShards"]["Description"]
+    assert "Only ever raise it" not in description and "either way" in description
+
+
+def test_make_deploy_says_what_it_will_do_and_passes_the_identities():
+    deployment = plan("dev")
+    assert (deployment.stack, deployment.region) == ("collections-escalation-dev", "us-east-1")
+    assert deployment.overrides[:2] == ("LogLevel=DEBUG", "DueShards=32")
+    value = deployment.overrides[-1].removeprefix("SenderIdentities='").removesuffix("'")
+    assert json.loads(value.replace("\\'", "'")) == json.loads((ROOT / "deploy/dev.sender-identities.json").read_text("utf-8"))
+    assert "SenderIdentities=<CN, US, EU>" in deployment.describe()
+    sam = deployment.commands("sam")
+    assert sam[0] == ["sam", "build"] and sam[1][:4] == ["sam", "deploy", "--config-env", "dev"]
+
+
+def test_make_deploy_refuses_without_identities_naming_the_file(tmp_path):
+    with pytest.raises(DeployError, match=r"no sender identities for this environment.*There is no default"):
+        plan("dev", tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(
+    ("identities", "message"),
+    [
+        ({"US": {"lender_name": "X", "support_phone": "+1 800", "pay_hint": "y", "motto": "z"}}, r"US\.motto: unknown field"),
+        ({"CN": {"lender_name": "示例", "support_phone": "400-000-0000", "pay_hint": "在App中还款"}}, "signature not configured"),
+    ],
+)
+def test_make_deploy_refuses_identities_the_functions_would_refuse(tmp_path, identities, message):
+    path = tmp_path / "identities.json"
+    path.write_text(json.dumps(identities), encoding="utf-8")
+    with pytest.raises(DeployError, match=message):
+        plan("dev", path)
+
+
+def test_make_deploy_refuses_an_unknown_environment_or_missing_capabilities(tmp_path):
+    with pytest.raises(DeployError, match=r"ENV=staging: not an environment of samconfig\.toml; expected one of dev, prod"):
+        plan("staging")
+    config = tmp_path / "samconfig.toml"
+    config.write_text('[dev.deploy.parameters]\nstack_name = "s"\nregion = "us-east-1"\ncapabilities = "CAPABILITY_IAM"\n', "utf-8")
+    with pytest.raises(DeployError, match="add CAPABILITY_AUTO_EXPAND"):
+        plan("dev", samconfig=config)
+
+
+def test_the_readme_deploys_with_both_capabilities():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "CAPABILITY_AUTO_EXPAND" in readme and "make deploy ENV=" in readme
