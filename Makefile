@@ -35,28 +35,28 @@ $(CHECKOV_VENV)/.installed:
 	touch $@
 
 demo: $(VENV)/.installed
-	$(RUN) -m sim.demo --out out/demo
+	$(RUN) -m sim.scenarios.demo --out out/demo
 
 # `make local [PORT=5000]`: the stack on moto's server mode, kept running (sim/local_server.py); `make local-day [DATE=...]`
 # advances its simulated clock by a day, or through DATE.
 PORT ?= 5000
 .PHONY: local local-day
 local: $(VENV)/.installed
-	@$(RUN) -m sim.local_server --port $(PORT)
+	@$(RUN) -m sim.local.server --port $(PORT)
 
 local-day: $(VENV)/.installed
-	@$(RUN) -m sim.local_day --port $(PORT) $(if $(DATE),--date $(DATE))
+	@$(RUN) -m sim.local.day --port $(PORT) $(if $(DATE),--date $(DATE))
 
 scenario: $(VENV)/.installed
 	@test -n "$(SCENARIO)" -a -n "$(OUT)" || { echo "usage: make scenario SCENARIO=file.json OUT=dir" >&2; exit 2; }
-	@$(RUN) -m sim.scenario "$(SCENARIO)" "$(OUT)"
+	@$(RUN) -m sim.scenarios "$(SCENARIO)" "$(OUT)"
 
-# `make bench OUT=dir [QUICK=1]`: throughput, AWS calls per contact and cost (sim/bench.py) -> dir/bench.json and a table.
+# `make bench OUT=dir [QUICK=1]`: throughput, AWS calls per contact and cost (sim/bench/) -> dir/bench.json and a table.
 # QUICK=1 skips the 10,000-account run.
 .PHONY: bench
 bench: $(VENV)/.installed
 	@test -n "$(OUT)" || { echo "usage: make bench OUT=dir [QUICK=1]" >&2; exit 2; }
-	$(RUN) -m sim.bench --out "$(OUT)" $(if $(QUICK),--quick)
+	$(RUN) -m sim.bench.measure --out "$(OUT)" $(if $(QUICK),--quick)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check functions sim ops tests

@@ -253,7 +253,7 @@ class Ops:
         """Run a failed or incomplete daily run again: Step Functions' redrive where it can, else a new run of the same date.
 
         Either is safe: every side effect is claimed per (account, day, action, rule), so what the
-        first attempt did is not done again (README: Reliability).
+        first attempt did is not done again (docs/RELIABILITY.md).
         """
         sfn = self._client("stepfunctions")
         arn = self.resources["DailyRunStateMachine"].replace(":stateMachine:", ":execution:") + f":{run}"

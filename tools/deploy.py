@@ -65,7 +65,9 @@ def plan(env: str, identities: Path | None = None, samconfig: Path = ROOT / "sam
     capabilities = tuple(str(deploy.get("capabilities", "")).split())
     missing = [c for c in REQUIRED_CAPABILITIES if c not in capabilities]
     if missing:
-        raise DeployError(f"samconfig.toml [{env}.deploy.parameters] capabilities: add {' '.join(missing)} (the stack nests an application)")
+        raise DeployError(
+            f"samconfig.toml [{env}.deploy.parameters] capabilities: add {' '.join(missing)} (the stack nests an application)"
+        )
     for key in ("stack_name", "region"):
         if not deploy.get(key):
             raise DeployError(f"samconfig.toml [{env}.deploy.parameters]: {key} is required")
@@ -80,12 +82,12 @@ def plan(env: str, identities: Path | None = None, samconfig: Path = ROOT / "sam
 
 def _identities(path: Path) -> dict:
     sys.path.insert(0, str(ROOT / "functions"))
-    from escalation.domain.sender import Senders, SenderError
+    from escalation.domain.sender import SenderError, Senders
 
     if not path.is_file():
         raise DeployError(
             f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: no sender identities for this environment; "
-            "write the lender's own (shape: infra/sender-identities.example.json; README: Deploy). There is no default."
+            "write the lender's own (shape: infra/sender-identities.example.json; docs/OPERATIONS.md, Deploy). There is no default."
         )
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))

@@ -1,6 +1,6 @@
 """template.yaml through the SAM transform, offline: the CloudFormation that `sam deploy` would create.
 
-The security scan (`make scan`, README: Security) runs checkov on template.yaml as written and on
+The security scan (`make scan`, docs/SECURITY.md) runs checkov on template.yaml as written and on
 this output. The transform is what shows the scanner the resources SAM generates: one IAM role
 per function and state machine (with the policies of their `Policies`), the Lambda functions,
 event source mappings, schedules and state machines. `sam build`'s output is no substitute: it

@@ -18,7 +18,7 @@ def run_scenarios(tmp_path_factory) -> Callable[[str, dict[str, Any]], ScenarioO
 
     def run(name: str, scenario: dict[str, Any]) -> ScenarioOutput:
         if name not in done:
-            from sim.scenario import run_scenario
+            from sim.scenarios import run_scenario
 
             work = tmp_path_factory.mktemp(name)
             path = work / f"{name}.json"

@@ -135,7 +135,7 @@ def runs(tmp_path_factory):
 
     def get(name: str) -> Output:
         if name not in done:
-            from sim.scenario import run_scenario
+            from sim.scenarios import run_scenario
 
             work = tmp_path_factory.mktemp(name)
             path = work / f"{name}.json"
@@ -251,8 +251,8 @@ def waiting_review():
     """A stack left running with one legal review waiting for a person."""
     import boto3
 
-    from sim.scenario import Replay, validate
-    from sim.stack import REGION, LocalStack
+    from sim.local.stack import REGION, LocalStack
+    from sim.scenarios import Replay, validate
 
     acct, events = reviewed("OPS-REVIEW", 21)
     other, other_events = reviewed("OPS-REJECT", 22)

@@ -3,8 +3,8 @@
 import json
 from datetime import date
 
-from sim.demo import main, synthetic_scenario
-from sim.scenario import validate
+from sim.scenarios import validate
+from sim.scenarios.demo import main, synthetic_scenario
 
 
 def test_synthetic_book_is_a_valid_scenario():

@@ -1,4 +1,4 @@
-"""One short scenario per borrower-event type, replayed through the bus path (sim.scenario.run_scenario).
+"""One short scenario per borrower-event type, replayed through the bus path (sim.scenarios.run_scenario).
 
 Every scenario event goes PutEvents → rule → queue → IngestEventsFunction, exactly as `make scenario`
 delivers it; each test reads the exported contacts.jsonl / accounts.json / events.jsonl and checks
@@ -218,7 +218,7 @@ class Runs:
 
     def __getitem__(self, name: str) -> Output:
         if name not in self.done:
-            from sim.scenario import run_scenario
+            from sim.scenarios import run_scenario
 
             work = self.tmp.mktemp(name)
             path = work / f"{name}.json"
@@ -387,7 +387,7 @@ def test_cease_contact_stops_every_contact_and_holds(runs):
 def test_a_cease_request_outlives_a_dispute_that_opens_and_closes_after_it(runs):
     run = runs["cease_contact"]
     assert run.notes("CEASE-DISPUTE", "dispute_opened") == run.notes("CEASE-DISPUTE", "dispute_resolved") == ["applied"]
-    assert brief(run.after("CEASE-DISPUTE", CEASE_AT)) == []  # README: cease_contact is "hold for good"
+    assert brief(run.after("CEASE-DISPUTE", CEASE_AT)) == []  # docs/CONTRACTS.md: cease_contact is "hold for good"
     assert run.accounts["CEASE-DISPUTE"]["status"] == "hold"
 
 

@@ -1,4 +1,4 @@
-"""Reliability: each fault kind of sim/faults.py, replayed against the same book as a calm run.
+"""Reliability: each fault kind of sim/local/faults.py, replayed against the same book as a calm run.
 
 For every kind: no duplicate contact (per key, and per message the provider accepted), no lost
 account, and the same contacts (who, what, which rule, which local day, which text) and the
@@ -86,7 +86,7 @@ def replay(tmp_path_factory):
 
     def run(kind: str | None) -> Output:
         if kind not in done:
-            from sim.scenario import run_scenario
+            from sim.scenarios import run_scenario
 
             book = json.loads(json.dumps(BOOK))
             book["faults"] = [] if kind is None else [{"date": FAULT_DAY, **FAULTS[kind]}]

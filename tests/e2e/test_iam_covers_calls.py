@@ -1,4 +1,4 @@
-"""Every AWS call the functions make is one their role allows (template.yaml, read by sim/iam.py).
+"""Every AWS call the functions make is one their role allows (template.yaml, read by sim/local/iam.py).
 
 moto enforces no IAM, so this records what each handler really calls while a short scenario runs
 through the local stack — every function, including the legal path (approve, reject, a review
@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
-from sim import iam
-from sim.stack import LocalStack
-from sim.template import load_template, resources_of_type
+from sim.local import iam
+from sim.local.stack import LocalStack
+from sim.local.template import load_template, resources_of_type
 
 LATE_DUE, FIELD_DUE = "2026-01-02", "2026-02-01"  # D+58 and D+28 on 2026-03-01: legal review and field visit are near
 REFUSE_TWICE = [("2026-03-01T00:30:00Z", "refused"), ("2026-03-01T00:40:00Z", "refused")]
@@ -116,7 +116,7 @@ def iam_requests(service: str, operation: str, params: dict[str, Any], named: di
 @pytest.fixture(scope="module")
 def observed(tmp_path_factory) -> dict[str, list[tuple[str, str, str]]]:
     """Function -> the calls it made: (IAM action, resource, the API call's operation)."""
-    from sim.scenario import run_scenario
+    from sim.scenarios import run_scenario
 
     calls: list[tuple[str, str, str, dict[str, Any]]] = []
     stacks: list[LocalStack] = []

@@ -1,7 +1,7 @@
 """`make local` and the README's walk-through: the stack on moto's server mode, operated over HTTP by the ops CLI.
 
 The server runs in its own process (as `make local` does), on a free port; the clock is advanced with
-`sim.local_day` (`make local-day`) and every command is the README's, as a newcomer types it.
+`sim.local.day` (`make local-day`) and every command is the README's, as a newcomer types it.
 """
 
 import json
@@ -38,7 +38,7 @@ def _free_port_pair() -> int:
 def local():
     port = _free_port_pair()
     server = subprocess.Popen(
-        [sys.executable, "-m", "sim.local_server", "--port", str(port)],
+        [sys.executable, "-m", "sim.local.server", "--port", str(port)],
         cwd=ROOT,
         env=ENV,
         stdout=subprocess.PIPE,
@@ -81,7 +81,7 @@ def test_the_banner_names_the_endpoint_the_outputs_and_how_to_advance_the_clock(
 
 def test_the_readme_walk_through(local):
     port, _ = local
-    days = run("sim.local_day", "--port", str(port), "--date", "2026-03-03")
+    days = run("sim.local.day", "--port", str(port), "--date", "2026-03-03")
     assert days.returncode == 0, days.stderr
     lines = days.stdout.splitlines()
     assert lines[0].split()[:3] == ["day", "due", "sms"] and [line.split()[0] for line in lines[1:]] == [
@@ -108,7 +108,7 @@ def test_the_readme_walk_through(local):
     report = ops(port, "runs", "report", "2026-03-03")
     assert report.returncode == 0 and "AsiaRun-20260303T0200" in report.stdout and "legal_review 1" in report.stdout
 
-    again = run("sim.local_day", "--port", str(port), "--date", "2026-03-02")
+    again = run("sim.local.day", "--port", str(port), "--date", "2026-03-02")
     assert again.returncode == 2 and "already simulated" in again.stderr
 
 

@@ -1,7 +1,7 @@
 """No borrower's phone number in the functions' logs, nor in the state machines' execution history.
 
 The published scenarios (../shared/scenarios) and a small demo run exactly as `make scenario`
-and `make demo` do (sim.scenario.run_scenario, sim.demo.main), on a LocalStack that also keeps,
+and `make demo` do (sim.scenarios.run_scenario, sim.scenarios.demo.main), on a LocalStack that also keeps,
 before it stops, every execution history and the accounts' numbers. The stack collects every log
 record the handlers emit (formatted, i.e. masked, by escalation.logs; INFO and above) and the run
 writes them to logs.jsonl. The state machines should carry ids, actions and keys only: no phone
@@ -55,7 +55,7 @@ def _recording_stack(recorded: list[Any]) -> Any:
     might — the account's numbers as keys, in the message, and once in an exception's message —
     so that logs.jsonl would show them if masking failed.
     """
-    from sim.stack import LocalStack
+    from sim.local.stack import LocalStack
 
     class Recording(LocalStack):
         def call_handler(self, logical: str, event: dict[str, Any]) -> Any:
@@ -121,17 +121,17 @@ def _run(name: str, module: Any, go: Any, out: Path) -> Run:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Run]:
-    import sim.demo
-    import sim.scenario
+    import sim.scenarios.demo
+    import sim.scenarios.run
 
     done = {}
     for name in SCENARIOS:
         path = SHARED / "scenarios" / name
         if path.is_file():
             out = tmp_path_factory.mktemp(name.removesuffix(".json"))
-            done[name] = _run(name, sim.scenario, functools.partial(sim.scenario.run_scenario, path, out), out)
+            done[name] = _run(name, sim.scenarios.run, functools.partial(sim.scenarios.run.run_scenario, path, out), out)
     out = tmp_path_factory.mktemp("demo")
-    done["demo"] = _run("demo", sim.demo, functools.partial(sim.demo.main, [*DEMO, "--out", str(out)]), out)
+    done["demo"] = _run("demo", sim.scenarios.demo, functools.partial(sim.scenarios.demo.main, [*DEMO, "--out", str(out)]), out)
     return done
 
 

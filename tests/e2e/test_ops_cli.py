@@ -26,8 +26,8 @@ def harness():
     import boto3
 
     from ops.commands import Ops
-    from sim.scenario import Replay, validate
-    from sim.stack import REGION, LocalStack
+    from sim.local.stack import REGION, LocalStack
+    from sim.scenarios import Replay, validate
 
     raw = {"name": "ops", "start_date": "2027-03-01", "days": 3, "profile": "CN", "accounts": [account("KEEP", 1), account("PAUSE", 2)]}
     with LocalStack() as stack:

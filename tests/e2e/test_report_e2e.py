@@ -2,7 +2,7 @@
 
 import json
 
-from sim.scenario import run_scenario
+from sim.scenarios import run_scenario
 
 SCENARIO = {
     "name": "report smoke test",

@@ -48,7 +48,7 @@ def local_date(contact: dict) -> date:
 
 
 def _run(name: str, tmp_path_factory) -> Output:
-    from sim.scenario import run_scenario
+    from sim.scenarios import run_scenario
 
     path = SCENARIOS / name
     if not path.is_file():

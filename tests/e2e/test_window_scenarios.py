@@ -1,6 +1,6 @@
 """Contact windows through the whole stack: local time, DST both ways, zones derived from the phone.
 
-Four short scenarios (sim.scenario.run_scenario, the same replay as `make scenario`), each three days
+Four short scenarios (sim.scenarios.run_scenario, the same replay as `make scenario`), each three days
 around a DST transition, every account due the day before it so that the D+1 reminder falls on the
 transition day:
 
@@ -170,7 +170,7 @@ class Runs:
 
     def __getitem__(self, name: str) -> Output:
         if name not in self.done:
-            from sim.scenario import run_scenario
+            from sim.scenarios import run_scenario
 
             work = self.tmp.mktemp(name)
             path = work / f"{name}.json"
@@ -343,7 +343,7 @@ def test_a_number_with_no_common_daytime_needs_its_time_zone(tmp_path):
     """+1 500 (personal), 8xx (toll-free) and other non-geographic +1 numbers fit all 42 NANP zones, Guam to Pago Pago:
     no 08:00-21:00 hour is shared on one local date, so such a borrower could never be contacted. The scenario (like the
     new_account event) is refused naming the timezone field; with the zone given, it is accepted."""
-    from sim.scenario import ScenarioError, validate
+    from sim.scenarios import ScenarioError, validate
 
     raw = scenario("personal number", "US", US_SPRING_DUE, [("PERSONAL", "+15005550100", "US")])
     with pytest.raises(ScenarioError, match=r"accounts\[0\]\.timezone: required for this number: it fits 42 time zones"):

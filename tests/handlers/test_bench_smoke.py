@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from sim import bench
+from sim.bench import measure as bench
 
 TINY = bench.Sizes(
     decision_accounts=200,

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from sim.stack import LocalStack
+from sim.local.stack import LocalStack
 from tests.support import enroll
 
 ENROLLED_AT = datetime(2026, 2, 20, tzinfo=UTC)

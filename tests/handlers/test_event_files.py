@@ -18,8 +18,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from sim.stack import ACCOUNT, REGION, LocalStack
-from sim.template import ROOT, load_template, resources_of_type
+from sim.local.stack import ACCOUNT, REGION, LocalStack
+from sim.local.template import ROOT, load_template, resources_of_type
 from tests.support import enroll
 
 EVENTS = ROOT / "events"

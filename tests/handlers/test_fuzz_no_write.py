@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalation.contract import EVENT_TYPES, ContractError, parse_event
-from sim.stack import ACCOUNT, REGION, LocalStack
+from sim.local.stack import ACCOUNT, REGION, LocalStack
 from tests.support import enroll
 
 ENROLLED_AT = datetime(2026, 2, 20, tzinfo=UTC)

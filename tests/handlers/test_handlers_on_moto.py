@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from sim.stack import LocalStack, opt_out_at_provider
+from sim.local.stack import LocalStack, opt_out_at_provider
 from tests.support import enroll as enroll_account
 
 DUE = "2026-03-01"
@@ -304,7 +304,7 @@ def test_an_event_between_send_and_record_keeps_its_next_check_and_the_record(st
 
 
 def test_a_cancelled_transaction_writes_nothing_on_the_local_stack(stack):
-    """The harness backs up touched items instead of whole tables (sim/stack.py): a cancelled transaction must
+    """The harness backs up touched items instead of whole tables (sim/local/stack.py): a cancelled transaction must
     still leave every item as it was, including a put that came before the refused update."""
     ddb = boto3.client("dynamodb", region_name="us-east-1")
     accounts, contacts_table = f"{stack.name}-AccountsTable", f"{stack.name}-ContactsTable"

@@ -3,7 +3,7 @@
 One local stack for the whole module: account "A" is the target of arbitrary bodies, "B" of
 payments and "C" of balance updates, so that one property's events never move another's figures.
 The handler is the template's own (`stack.call_handler`), fed records shaped like the ones
-Lambda's SQS event source mapping hands over (sim.stack._sqs_record).
+Lambda's SQS event source mapping hands over (sim.local.stack._sqs_record).
 """
 
 import hashlib
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from escalation.contract import EVENT_TYPES, parse_event
-from sim.stack import ACCOUNT, REGION, LocalStack
+from sim.local.stack import ACCOUNT, REGION, LocalStack
 from tests.support import enroll
 
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -203,7 +203,7 @@ def test_any_body_is_applied_or_rejected_never_retried(stack, body):
     assert rejected[0]["event"] == body
 
 
-# README "Borrower events": an event that cannot apply is rejected with its reason, not retried. These
+# docs/CONTRACTS.md, "Borrower events": an event that cannot apply is rejected with its reason, not retried. These
 # pin the calendar's edges, where date arithmetic overflows (the property reaches them only by chance).
 NEW_ACCOUNT = VALID_DETAILS["new_account"]["account"]
 UNPROCESSABLE = [

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.template import load_template, resources_of_type
+from sim.local.template import load_template, resources_of_type
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 FUNCTION_RESOURCES = resources_of_type(load_template(), "AWS::Serverless::Function").values()

@@ -1,11 +1,11 @@
-"""The cost model (sim/cost_model.py): known counts and prices in, known dollars out. No AWS, no clocks."""
+"""The cost model (sim/bench/cost_model.py): known counts and prices in, known dollars out. No AWS, no clocks."""
 
 import json
 
 import pytest
 
-from sim import cost_model
-from sim.cost_model import ACTION, BATCH, RUN, Deployment, DynamoCall, ItemSizes, RunCounts, Usage
+from sim.bench import cost_model
+from sim.bench.cost_model import ACTION, BATCH, RUN, Deployment, DynamoCall, ItemSizes, RunCounts, Usage
 
 # us-east-1 list prices as infra/prices.json records them; written out here so the arithmetic below
 # stays checkable by hand when the file is re-checked and updated.

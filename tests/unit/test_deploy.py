@@ -7,14 +7,14 @@ import tomllib
 
 import pytest
 
-from sim.template import ROOT, load_template
+from sim.local.template import ROOT, load_template
 
 sys.path.insert(0, str(ROOT / "tools"))
 from deploy import DeployError, plan
 
 SAMCONFIG = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
 DEPLOY_ENVS = {name: env["deploy"]["parameters"] for name, env in SAMCONFIG.items() if isinstance(env, dict) and "deploy" in env}
-# Names that exist only for the local harness (sim/stack.py: LOCAL_SUBSTITUTIONS, LOCAL_ENVIRONMENT).
+# Names that exist only for the local harness (sim/local/stack.py: LOCAL_SUBSTITUTIONS, LOCAL_ENVIRONMENT).
 HARNESS_ONLY = ("Clock", "MapChildExecutionType")
 
 

@@ -16,7 +16,7 @@ from escalation.domain.ladder import Context, decide, next_check
 from escalation.domain.model import Account
 from escalation.domain.policy import DEFAULT_POLICY, MAX_RULE_DAYS, Policy, PolicyError
 from escalation.domain.profiles import profile_for
-from sim.scenario import DUE_DATES, ScenarioError, validate
+from sim.scenarios import DUE_DATES, ScenarioError, validate
 
 FIRST, LAST = date(2000, 1, 1), date(2199, 12, 31)
 SHANGHAI = ("Asia/Shanghai",)

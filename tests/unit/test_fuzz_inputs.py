@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalation.contract import EVENT_MODELS, EVENT_TYPES, ContractError, NewAccount, parse_event
-from sim.scenario import ENUMS, EVENT_FIELDS, PROFILES, ScenarioError, bus_detail, load_scenario, validate
+from sim.scenarios import ENUMS, EVENT_FIELDS, PROFILES, ScenarioError, bus_detail, load_scenario, validate
 
 
 def fuzz(examples: int) -> settings:
@@ -685,7 +685,7 @@ def test_the_scenario_starting_points_are_valid(raw, where):
     assert validate(raw, where).days == raw["days"]
 
 
-# Values `sim.scenario.validate` cannot take (its own rules: str(value) for phones and currencies, Decimal(str(value)) for amounts).
+# Values `sim.scenarios.validate` cannot take (its own rules: str(value) for phones and currencies, Decimal(str(value)) for amounts).
 S_BAD_DATES = st.one_of(
     NOT_TEXT,
     DIGITLESS,

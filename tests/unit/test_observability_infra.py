@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from sim.template import ROOT, load_template, resources_of_type
+from sim.local.template import ROOT, load_template, resources_of_type
 
 INFRA = load_template(ROOT / "infra" / "observability.yaml")
 MAIN = load_template()
@@ -23,14 +23,14 @@ def test_a_dashboard_and_at_least_four_alarms_each_notifying_the_alarm_topic():
     assert len(alarms) >= 4
     for name, alarm in alarms.items():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
-        assert "README" in alarm["Properties"]["AlarmDescription"], f"{name}: point the on-call to its runbook"
+        assert "docs/OPERATIONS.md" in alarm["Properties"]["AlarmDescription"], f"{name}: point the on-call to its runbook"
     kinds = " ".join(alarms)
     for watched in ("DailyRunFailed", "DispatchFailures", "DeadLetters", "SmsThrottled", "SmsFailed", "SmsSpend"):
         assert watched in kinds
 
 
-def test_every_alarm_has_a_runbook_row_in_the_readme():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_every_alarm_has_a_runbook_row():
+    readme = (ROOT / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
     for name in resources_of_type(INFRA, "AWS::CloudWatch::Alarm"):
         assert f"| {name.removesuffix('Alarm')} |" in readme, name
 

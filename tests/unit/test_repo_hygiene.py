@@ -1,4 +1,4 @@
-"""No secrets in the repository, and every dependency pinned (README: Security).
+"""No secrets in the repository, and every dependency pinned (docs/SECURITY.md).
 
 The secret scan reads every text file git tracks or would track (untracked files that .gitignore
 does not exclude), so a key is caught before it is committed. The local harness's credentials
@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from sim.template import ROOT
+from sim.local.template import ROOT
 
 # An AWS access key id (long-term AKIA, temporary ASIA), a secret access key assigned in config or code,
 # a PEM private key of any kind, and other common provider tokens.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import ScenarioError, load_scenario, validate
+from sim.scenarios import ScenarioError, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("SHARED_DIR") or ROOT.parent / "shared")
@@ -208,7 +208,7 @@ def test_command_line_refuses_an_invalid_file_with_one_line(tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": "functions:."}
     done = subprocess.run(
-        [sys.executable, "-m", "sim.scenario", str(bad), str(out)],
+        [sys.executable, "-m", "sim.scenarios", str(bad), str(out)],
         cwd=ROOT,
         env=env,
         capture_output=True,

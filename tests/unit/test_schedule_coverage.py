@@ -32,7 +32,7 @@ from phonenumbers.tzdata import TIMEZONE_DATA
 
 from escalation.domain.profiles import Profile, profile_for
 from escalation.domain.windows import in_window, local_day, window_opens, zones_for
-from sim.template import load_template, resources_of_type
+from sim.local.template import load_template, resources_of_type
 
 FIRST, LAST = date(2026, 1, 1), date(2027, 12, 31)
 DAYS = [FIRST + timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
@@ -135,8 +135,8 @@ def test_no_schedule_fires_at_night_in_its_own_zone(schedule, code):
 
 
 def test_the_scenario_runner_fires_the_schedules_at_these_instants():
-    """sim.scenario replays exactly the instants read here (so the e2e window tests see AWS's timing)."""
-    from sim.scenario import run_instants
+    """sim.scenarios replays exactly the instants read here (so the e2e window tests see AWS's timing)."""
+    from sim.scenarios import run_instants
 
     stack = SimpleNamespace(template=load_template())
     for day in [date(2026, 3, 8), date(2026, 3, 29), date(2026, 10, 25), date(2026, 11, 1), date(2027, 3, 14), date(2027, 10, 31)]:

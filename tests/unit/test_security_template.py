@@ -1,4 +1,4 @@
-"""Least privilege and encryption, read from template.yaml (README: Security).
+"""Least privilege and encryption, read from template.yaml (docs/SECURITY.md).
 
 Each role's grants are compared with the table below, which is traced from the code: the handler,
 the service function it calls and the escalation/aws/* calls those make. The contact log stays
@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from sim import iam
-from sim.template import ROOT, TEMPLATE, load_template, resources_of_type
+from sim.local import iam
+from sim.local.template import ROOT, TEMPLATE, load_template, resources_of_type
 
 KEY = "EncryptionKey"
 DECRYPT, DATA_KEY = ("kms:Decrypt", KEY), ("kms:GenerateDataKey", KEY)

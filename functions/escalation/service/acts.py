@@ -1,7 +1,7 @@
 """The side effects themselves: publish an SMS, queue a call or a visit for agents, start a legal review.
 
 Each act is called after its claim (escalation.service.dispatch) and returns what was done for the
-audit record (escalation.service.audit). Task messages follow the queue contracts (README: Queues).
+audit record (escalation.service.audit). Task messages follow the queue contracts (docs/CONTRACTS.md, Queues).
 """
 
 from __future__ import annotations

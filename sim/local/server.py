@@ -1,6 +1,6 @@
 """`make local`: the stack of template.yaml on moto's server mode, kept running, operable like a deployed one.
 
-    python -m sim.local_server [--port 5000] [--stack local] [--book scenarios/local-book.json]
+    python -m sim.local.server [--port 5000] [--stack local] [--book scenarios/local-book.json]
 
 The same LocalStack as tests, scenarios and the demo (the same resources, ASL files and handlers, run in this
 process), plus:
@@ -31,7 +31,8 @@ from typing import Any
 
 from ops.commands import LOCAL_CLOCK_PARAMETER, LOCAL_RESOURCES_PARAMETER
 
-from .scenario import Replay, ScenarioError, load_scenario
+from ..scenarios.files import ScenarioError, instant_of, load_scenario
+from ..scenarios.replay import Replay
 from .stack import REGION, LocalStack
 from .template import ROOT
 
@@ -120,9 +121,7 @@ class LocalServer:
 
 
 def _at(event: dict[str, Any]) -> Any:
-    from .scenario import _instant
-
-    return _instant(event["at"], ScenarioError)
+    return instant_of(event["at"])
 
 
 def _control(server: LocalServer) -> type[BaseHTTPRequestHandler]:
@@ -153,7 +152,7 @@ def _control(server: LocalServer) -> type[BaseHTTPRequestHandler]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.local_server", description="The stack on moto's server mode (make local).")
+    parser = argparse.ArgumentParser(prog="python -m sim.local.server", description="The stack on moto's server mode (make local).")
     parser.add_argument("--port", type=int, default=5000, help="the endpoint's port (the control endpoint takes the next one)")
     parser.add_argument("--stack", default="local", help="the stack's name (its resources are named after it)")
     parser.add_argument("--book", type=Path, default=DEFAULT_BOOK, help="a scenario file: the accounts and history to start with")

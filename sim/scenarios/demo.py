@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .scenario import Replay, validate
-from .stack import LocalStack
+from ..local.stack import LocalStack
+from .export import export
+from .files import validate
+from .replay import Replay
 
 # (profile, share, phone prefix, zone, locale, currency)
 MARKETS = [
@@ -124,7 +126,7 @@ def main(argv: list[str]) -> int:
 
         replay = Replay(scenario, stack, progress)
         replay.run()
-        summary = replay.export(args.out)
+        summary = export(replay, args.out)
         contacts = dynamo.all_contacts()
 
     reached: dict[str, set[str]] = {}

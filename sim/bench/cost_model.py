@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-PRICES_PATH = Path(__file__).resolve().parent.parent / "infra" / "prices.json"
+PRICES_PATH = Path(__file__).resolve().parents[2] / "infra" / "prices.json"
 
 # Lambda allocates CPU in proportion to memory: 1,769 MB buys one full vCPU.
 FULL_VCPU_MB = 1769

@@ -775,7 +775,7 @@ def render(run: Run) -> str:
         f'<p class="intro">{e(intro)}</p><nav>{nav}</nav>'
         + "".join(sections)
         + "<footer>Generated from summary.json, contacts.jsonl, accounts.json, runs.jsonl, events.jsonl and days.jsonl "
-        "by sim/report.py.</footer></main></body></html>\n"
+        "by sim/report/.</footer></main></body></html>\n"
     )
 
 

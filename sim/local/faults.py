@@ -1,4 +1,4 @@
-"""Fault injection for scenario replays: the `faults` list of a scenario file (README: Reliability).
+"""Fault injection for scenario replays: the `faults` list of a scenario file (docs/RELIABILITY.md).
 
 Each fault is {"date": "YYYY-MM-DD", "kind": KIND, ...}. Faults act where AWS would fail: at the
 SNS and DynamoDB APIs (botocore hooks on the clients the functions use), at Lambda's Invoke API

@@ -1,6 +1,6 @@
 """`make local-day [DATE=YYYY-MM-DD]`: advance the running local stack's clock (make local) by a day, or through DATE.
 
-    python -m sim.local_day [--port 5000] [--date YYYY-MM-DD]
+    python -m sim.local.day [--port 5000] [--date YYYY-MM-DD]
 
 Asks the local stack's control endpoint (port+1) to run every scheduled run of each day, and prints one line
 per day: accounts due and what the runs did (as `make demo` does).
@@ -18,7 +18,7 @@ COLUMNS = ("due", "sms", "call", "visit", "legal_review", "legal_referral")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.local_day", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m sim.local.day", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=5000, help="the local stack's endpoint port (as given to make local)")
     parser.add_argument("--date", help="run every day through this date (default: the next day only)")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """`make bench`: how fast, how many AWS calls, and what it costs.
 
-    python -m sim.bench --out DIR [--quick]
+    python -m sim.bench.measure --out DIR [--quick]
 
 Writes DIR/bench.json and prints a table against the targets. What is measured:
 
@@ -15,7 +15,7 @@ Writes DIR/bench.json and prints a table against the targets. What is measured:
   not AWS's: it runs every Lambda in this process on one interpreter).
 - plan_seconds_100k: PlanRun over a 100,000-account table (a share of them due).
 - cost_per_1000_due_accounts_usd and the ratio against one Standard execution per account:
-  sim.cost_model over the counts above and infra/prices.json. Lambda durations on AWS are
+  sim.bench.cost_model over the counts above and infra/prices.json. Lambda durations on AWS are
   modelled from each handler's own CPU and deliberate waiting, measured one call at a time
   (`measure_code_cpu`), plus an assumed round trip per counted AWS call.
 - handler_import_ms: each handler's cold import in a fresh interpreter, and bare boto3's.
@@ -54,10 +54,10 @@ from typing import Any
 
 import botocore.client
 
+from ..local.stack import LocalStack
+from ..local.template import ROOT, load_template, resources_of_type
 from . import cost_model
 from .cost_model import DynamoCall, ItemSizes, RunCounts
-from .stack import LocalStack
-from .template import ROOT, load_template, resources_of_type
 
 # 12:30 UTC on a Wednesday: inside the 08:00-21:00 window in Shanghai (20:30), New York (08:30 EDT),
 # London (13:30 BST) and Berlin (14:30 CEST), so every e2e account can be contacted in the one run.

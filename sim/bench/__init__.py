@@ -1,0 +1,1 @@
+"""make bench: throughput, AWS calls per contact and cost, against the targets."""

@@ -1,0 +1,94 @@
+"""What a replayed scenario writes (docs/SCENARIOS.md): the audit trail, the accounts, the summary, the runs,
+the events, the days, the logs, and report.html."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from .replay import Replay
+
+
+def export(replay: Replay, out: Path) -> dict[str, Any]:
+    from escalation.aws import dynamo, numbers
+
+    out.mkdir(parents=True, exist_ok=True)
+    contacts = sorted(dynamo.all_contacts(), key=lambda c: (c.at, c.account_id, c.key))
+    with (out / "contacts.jsonl").open("w", encoding="utf-8") as fh:
+        for c in contacts:
+            fh.write(json.dumps(contact_json(c), ensure_ascii=False) + "\n")
+    accounts = sorted(numbers.attach(dynamo.all_accounts()), key=lambda a: a.account_id)
+    (out / "accounts.json").write_text(json.dumps([account_json(a) for a in accounts], ensure_ascii=False, indent=2), encoding="utf-8")
+    by_action = Counter(c.action.value for c in contacts)
+    summary = {
+        "name": replay.scenario.name,
+        "days": replay.scenario.days,
+        "accounts": len(accounts),
+        "contacts": {a: by_action.get(a, 0) for a in ("sms", "call", "visit", "legal_review", "legal_referral")},
+        "paid": sum(1 for a in accounts if a.status.value == "paid"),
+        "statuses": dict(Counter(a.status.value for a in accounts)),
+        "runs": len(replay.runs),
+        "sms_published": len(replay.stack.sms_sent()),  # what the provider accepted: equals the sms contacts
+        # Why accounts were not contacted when assessed, summed over the runs (each run's report: runs.jsonl).
+        "skip_reasons": dict(sum((Counter(r.get("skip_reasons", {})) for r in replay.runs), Counter())),
+        "faults_injected": dict(replay.injector.injected),
+        "handler_errors": replay.stack.handler_errors,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    (out / "runs.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in replay.runs), encoding="utf-8")
+    (out / "events.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in replay.event_log), encoding="utf-8")
+    # What the functions logged (masked by their formatter, escalation.logs), one record per line.
+    logs = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in replay.stack.log_records())
+    (out / "logs.jsonl").write_text(logs, encoding="utf-8")
+    (out / "days.jsonl").write_text("".join(json.dumps(d) + "\n" for d in replay.days), encoding="utf-8")
+    from ..report import write_report
+
+    write_report(out)
+    return summary
+
+
+def contact_json(c: Any) -> dict[str, Any]:
+    record = {
+        "account_id": c.account_id,
+        "action": c.action.value,
+        "stage": c.stage.value,
+        "purpose": c.purpose,
+        "at": c.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "local_time": c.local_time.isoformat(),
+        "to": c.to,
+        "text": c.text,
+        "run_id": c.run_id,
+        "policy": c.policy_version.split("@", 1)[0],
+        "policy_version": c.policy_version,
+        "arm": "-",  # champion/challenger experiments are not run by this version
+        "profile": c.profile,
+        "key": c.key,  # the idempotency key: local day#action#rule
+        "provider_id": c.provider_id,  # SNS message id, SQS message id, or "unconfirmed" after a crash
+        "expires_at": c.expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z") if c.expires_at else None,  # call and visit tasks
+        "approved_by": c.decided_by,  # legal_referral: the reviewer(s)
+    }
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def account_json(a: Any) -> dict[str, Any]:
+    return {
+        "account_id": a.account_id,
+        "status": a.status.value,
+        "stage": a.stage.value,
+        "balance": str(a.balance),
+        "fees": str(a.fees),
+        "currency": a.currency,
+        "profile": a.profile,
+        "hold_reason": a.hold_reason,
+        "holds": {reason: until.isoformat() if until else None for reason, until in sorted(a.holds.items())},
+        "opted_out": sorted(a.opted_out),
+        # The channels closed on the account's number (for every account that carries it), and why.
+        "closed_channels": {channel: closure.why.value for channel, closure in sorted(a.number.closed.items())},
+        "legal_state": a.legal_state.value if a.legal_state else None,
+        "legal_note": a.legal_note,
+        "broken_promises": a.broken_promises,
+        "kept_promises": a.kept_promises,
+    }

@@ -1,0 +1,213 @@
+"""Replay a scenario day by day through the local stack: the schedules of template.yaml, the scenario's events
+delivered as the lender's core system would, its faults injected where AWS fails."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..local.faults import Injector
+from ..local.stack import LocalStack
+from ..local.template import resources_of_type
+from .files import Scenario, bus_detail, instant_of
+
+
+def run_instants(stack: LocalStack, day: date) -> list[tuple[datetime, str]]:
+    """When the daily-run schedules of template.yaml fire on a date: (UTC instant, schedule name)."""
+    machine = resources_of_type(stack.template, "AWS::Serverless::StateMachine")["DailyRunStateMachine"]
+    out = []
+    for name, event in machine["Properties"].get("Events", {}).items():
+        props = event["Properties"]
+        minute, hour = re.match(r"cron\((\d+) (\d+) ", props["ScheduleExpression"]).groups()  # type: ignore[union-attr]
+        local = datetime.combine(day, time(int(hour), int(minute)), tzinfo=ZoneInfo(props.get("ScheduleExpressionTimezone", "UTC")))
+        out.append((local.astimezone(UTC), name))
+    return sorted(out)
+
+
+# ---------------------------------------------------------------------- replay
+class Replay:
+    """Replays a scenario through the local stack and exports what the system did."""
+
+    def __init__(self, scenario: Scenario, stack: LocalStack, progress: Callable[[date, dict[str, int]], None] | None = None):
+        self.scenario = scenario
+        self.stack = stack
+        self.progress = progress
+        self.runs: list[dict[str, Any]] = []
+        self.event_log: list[dict[str, Any]] = []
+        self.injector = Injector(scenario.faults)  # the scenario's `faults` (sim/local/faults.py)
+        self.days: list[dict[str, Any]] = []  # one snapshot of the book per simulated day (days.jsonl; the report's charts)
+
+    def enroll_accounts(self) -> None:
+        """The scenario's accounts, enrolled at the start of its first day (as the lender's core system would)."""
+        from escalation.config import Settings
+        from escalation.service.ingest import enroll
+
+        start_instant = datetime.combine(self.scenario.start, time(0), tzinfo=UTC)
+        settings = replace(Settings.from_env(), default_profile=self.scenario.profile)
+        for raw in self.scenario.accounts:
+            enroll(raw, start_instant, settings)
+
+    def run_day(self, day: date) -> dict[str, int]:
+        """Every scheduled run of one date, in time order, then the day's snapshot; what the runs did."""
+        for instant, schedule in run_instants(self.stack, day):
+            self._run(instant, schedule)
+        self._end_of_day(day)
+        return self.day_counts(day)
+
+    def run(self) -> None:
+        self.enroll_accounts()
+        timeline: list[tuple[datetime, int, Any]] = []
+        for event in self.scenario.events:
+            timeline.append((instant_of(event["at"]), 0, event))
+        for offset in range(self.scenario.days):
+            day = self.scenario.start + timedelta(days=offset)
+            for instant, schedule in run_instants(self.stack, day):
+                timeline.append((instant, 1, (day, schedule)))
+        timeline.sort(key=lambda t: (t[0], t[1]))
+        end = datetime.combine(self.scenario.start + timedelta(days=self.scenario.days), time(0), tzinfo=UTC)
+        current_day: date | None = None
+        armed: set[date] = set()
+        self.injector.install(self.stack)
+        try:
+            for instant, kind, item in timeline:
+                if kind == 0 and instant >= end:
+                    continue
+                fault_day = instant.date() if kind == 0 else item[0]
+                if fault_day not in armed:
+                    armed.add(fault_day)
+                    self.injector.arm(fault_day)
+                if kind == 0:
+                    self.apply(item, instant)
+                    continue
+                day, schedule = item
+                if current_day is not None and day != current_day:
+                    self._end_of_day(current_day)
+                current_day = day
+                self._run(instant, schedule)
+            if current_day is not None:
+                self._end_of_day(current_day)
+        finally:
+            self.injector.uninstall()
+
+    def apply(self, event: dict[str, Any], instant: datetime) -> None:
+        """Deliver one event the way the lender's core system would: PutEvents on the borrower bus."""
+        detail = bus_detail(event, instant, f"{self.scenario.name[:40]}#{len(self.event_log)}", self.scenario.profile)
+        bus = self.stack.refs["BorrowerEventBus"]
+        source = event.get("source", "lender.core")
+        entry = {"Source": source, "DetailType": event["type"], "Detail": json.dumps(detail), "EventBusName": bus}
+        self.stack.put_events([entry])
+        if self.injector.on(instant.date(), "duplicate_event"):
+            self.stack.put_events([entry])  # the core system sends it again: the same event id
+            self.injector.note("duplicate_event")
+        self.stack.poll_queues()
+        rejected = self.stack.queue_messages("RejectedEventsQueue")
+        note = "rejected: " + "; ".join(r["reason"] for r in rejected) if rejected else "applied"
+        self._wait_for_pending_reviews()  # a decision, a payment or a hold moves a review on
+        logged = {"at": instant.isoformat(), "account_id": event.get("account_id"), "type": event["type"], "note": note}
+        self.event_log.append(logged | ({"effect": effect} if (effect := self._effect(event, instant)) and not rejected else {}))
+
+    def _effect(self, event: dict[str, Any], instant: datetime) -> str | None:
+        """What the event did to the account, in the ingest's words (the account's last event, if it is this one)."""
+        from escalation.aws import dynamo
+
+        last = dynamo.last_event(str(event.get("account_id")))
+        prefix = f"{instant.astimezone(UTC).isoformat()} {event['type']}: "
+        return last[len(prefix) :] if last and last.startswith(prefix) else None
+
+    def _run(self, instant: datetime, schedule: str) -> None:
+        as_of = instant.isoformat().replace("+00:00", "Z")
+        name = f"{schedule}-{instant.strftime('%Y%m%dT%H%M')}"
+        payload = {"as_of": as_of, "group": schedule}
+        names = [name]
+        if self.injector.on(instant.date(), "concurrent_run"):
+            names.append(f"{name}-twin")  # the scheduler delivered the same run twice, at once
+            self.injector.note("concurrent_run")
+        started = [
+            self.stack.sfn.start_execution(stateMachineArn=self.stack.arn("DailyRunStateMachine"), name=n, input=json.dumps(payload))
+            for n in names
+        ]
+        for n, execution in zip(names, started, strict=True):
+            self._finish_run(n, as_of, self.stack.wait_for(execution["executionArn"]))
+        if self.injector.on(instant.date(), "rerun"):
+            self.injector.note("rerun")  # the same date's schedule fires again right after it finished
+            rerun = f"{name}-rerun"
+            self._finish_run(rerun, as_of, self.stack.run_state_machine("DailyRunStateMachine", payload, name=rerun))
+        self._wait_for_pending_reviews()
+
+    def _finish_run(self, name: str, as_of: str, result: dict[str, Any]) -> None:
+        if result["status"] != "SUCCEEDED":
+            raise RuntimeError(f"run {name} {result['status']}: {result.get('cause', '')[:300]}")
+        self.stack.poll_queues()  # the SMS senders work through what the run posted to the outbox
+        report = json.loads(result.get("output") or "{}")
+        self.runs.append({"run_id": name, "as_of": as_of, **report})
+
+    def _wait_for_pending_reviews(self) -> None:
+        """Legal reviews run on their own: wait until each waits for a decision (its task token parked on the
+        account) or has finished. A token spent (decided, withdrawn) is cleared from the account at once."""
+        from escalation.aws import dynamo
+
+        sfn = self.stack.sfn
+        arn = self.stack.arn("LegalReviewStateMachine")
+        for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+            execution_arn = execution["executionArn"]
+            account_id = json.loads(sfn.describe_execution(executionArn=execution_arn)["input"])["account_id"]
+
+            def settled(account_id: str = account_id, execution_arn: str = execution_arn) -> bool:
+                status = sfn.describe_execution(executionArn=execution_arn)["status"]
+                return status != "RUNNING" or dynamo.legal_token(account_id) is not None
+
+            _poll(settled, f"legal review of {account_id} never waited")
+
+    def _end_of_day(self, day: date) -> None:
+        """A simulated day is over: report progress, then record the book as it stands (accounts by status and stage)."""
+        from escalation.aws import dynamo
+
+        if self.progress:
+            self.progress(day, self.day_counts(day))
+        accounts = dynamo.all_accounts()
+        initial = {a["account_id"]: a for a in self.scenario.accounts} | {
+            e["account"]["account_id"]: e["account"] for e in self.scenario.events if e["type"] == "new_account"
+        }
+        owed: Counter[str] = Counter()
+        recovered: Counter[str] = Counter()
+        for a in accounts:
+            owed[a.currency] += a.amount_due
+            if a.account_id in initial:
+                start = initial[a.account_id]
+                recovered[a.currency] += Decimal(str(start["balance"])) + Decimal(str(start.get("fees", "0"))) - a.amount_due
+        snapshot = {
+            "date": day.isoformat(),
+            "accounts": len(accounts),
+            "status": dict(Counter(a.status.value for a in accounts)),
+            "stage": dict(Counter(a.stage.value for a in accounts)),
+            "owed": {c: str(v) for c, v in sorted(owed.items())},  # balance + fees still owed, by currency
+            "recovered": {c: str(v) for c, v in sorted(recovered.items())},  # owed at enrolment minus owed now
+        }
+        self.days.append(snapshot)
+
+    def day_counts(self, day: date) -> dict[str, int]:
+        runs = [r for r in self.runs if r["as_of"][:10] == day.isoformat()]
+        counts: Counter[str] = Counter()
+        for r in runs:
+            counts["due"] += int(r.get("due", 0))
+            counts.update(r.get("actions", {}))
+        return dict(counts)
+
+    # ------------------------------------------------------------------ export
+
+
+def _poll(check: Callable[[], bool], failure: str, timeout: float = 30) -> None:
+    import time as _time
+
+    deadline = _time.monotonic() + timeout
+    while not check():
+        if _time.monotonic() > deadline:
+            raise RuntimeError(failure)
+        _time.sleep(0.01)
