@@ -18,10 +18,12 @@ TRANSFORMED := .aws-sam/transformed/template.json
 
 .PHONY: demo test scenario lint validate scan build clean
 
+# Set-up talks on stderr: stdout stays the command's own (`make scenario ... JSON=1` parses as JSON on a fresh clone).
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+	@echo "setting up $(VENV) (first run only)" >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt >&2
+	@touch $@
 
 # SAM CLI pins its own boto3 and friends: it lives in its own virtual environment.
 $(SAM_VENV)/.installed:
@@ -48,15 +50,15 @@ local-day: $(VENV)/.installed
 	@$(RUN) -m sim.local.day --port $(PORT) $(if $(DATE),--date $(DATE))
 
 scenario: $(VENV)/.installed
-	@test -n "$(SCENARIO)" -a -n "$(OUT)" || { echo "usage: make scenario SCENARIO=file.json OUT=dir" >&2; exit 2; }
-	@$(RUN) -m sim.scenarios "$(SCENARIO)" "$(OUT)"
+	@test -n "$(SCENARIO)" -a -n "$(OUT)" || { echo "usage: make scenario SCENARIO=file.json OUT=dir [JSON=1]" >&2; exit 2; }
+	@$(RUN) -m sim.scenarios "$(SCENARIO)" "$(OUT)" $(if $(JSON),--json)
 
 # `make bench OUT=dir [QUICK=1]`: throughput, AWS calls per contact and cost (sim/bench/) -> dir/bench.json and a table.
 # QUICK=1 skips the 10,000-account run.
 .PHONY: bench
 bench: $(VENV)/.installed
 	@test -n "$(OUT)" || { echo "usage: make bench OUT=dir [QUICK=1]" >&2; exit 2; }
-	$(RUN) -m sim.bench.measure --out "$(OUT)" $(if $(QUICK),--quick)
+	$(RUN) -m sim.bench --out "$(OUT)" $(if $(QUICK),--quick)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check functions sim ops tests

@@ -61,3 +61,29 @@ def resolve(value: Any, refs: dict[str, str], attrs: dict[tuple[str, str], str])
     if isinstance(value, list):
         return [resolve(v, refs, attrs) for v in value]
     return value
+
+
+# What a Ref to each kind of resource names in a deployed stack, written for a placeholder account and region.
+_REF_SHAPES = {
+    "AWS::SQS::Queue": "https://sqs.us-east-1.amazonaws.com/123456789012/{}",
+    "AWS::SNS::Topic": "arn:aws:sns:us-east-1:123456789012:{}",
+    "AWS::Serverless::StateMachine": "arn:aws:states:us-east-1:123456789012:stateMachine:{}",
+    "AWS::S3::Bucket": "{}",
+}
+
+
+def placeholder_environment(template: dict[str, Any], parameters: dict[str, str], function: str | None = None) -> dict[str, str]:
+    """A function's environment (Globals and its block; every block if None) as a deployment would resolve it, with
+    placeholder names: for starting a handler where no stack exists (the bench's cold imports). `parameters` override
+    the template's defaults."""
+    refs = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()} | parameters
+    for logical, res in template["Resources"].items():
+        refs.setdefault(logical, _REF_SHAPES.get(res["Type"], "{}").format(logical.lower()))
+    blocks = [template.get("Globals", {}).get("Function", {})]
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    blocks += [res["Properties"] for name, res in functions.items() if function in (None, name)]
+    env: dict[str, str] = {}
+    for block in blocks:
+        variables = block.get("Environment", {}).get("Variables", {})
+        env |= {name: str(resolve(value, refs, {})) for name, value in variables.items()}
+    return env

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from sim.bench import measure as bench
+from sim import bench
 
 TINY = bench.Sizes(
     decision_accounts=200,
