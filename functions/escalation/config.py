@@ -1,10 +1,20 @@
-"""Settings read once from the environment that template.yaml gives every function."""
+"""The settings a function reads from the environment template.yaml gives it: once, at its cold start, validated.
+
+Each handler names what it needs (`Settings.load("manifest_bucket", "batch_size")`): a missing or malformed
+variable fails the cold start with a message naming it, rather than a call hours later. What a handler does not
+name is not read and keeps an empty default. The local harness loads each handler's settings from that
+function's own environment only (Globals and its own block, sim/local/stack.py), so a variable a handler needs
+but its template block lacks fails locally too, not first in AWS.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .domain.sender import SenderError, Senders
 
@@ -13,61 +23,118 @@ class ConfigError(ValueError):
     """A missing or malformed setting; the message names the environment variable."""
 
 
+def _text(pattern: str, what: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if not re.fullmatch(pattern, value):
+            raise ValueError(f"expected {what}")
+        return value
+
+    return parse
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number = int(value)
+        if not low <= number <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        return number
+
+    return parse
+
+
+def _senders(value: str) -> Senders:
+    try:
+        return Senders.parse(json.loads(value), "SENDER_IDENTITIES")
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg})") from None
+    except SenderError as exc:
+        raise ValueError(str(exc).removeprefix("SENDER_IDENTITIES: ")) from None
+
+
+def _pacing(env: Mapping[str, str]) -> float:
+    """Seconds each sender takes per SMS: SmsSenders senders together never exceed SmsPerSecond."""
+    senders, per_second = _read(env, "SMS_SENDERS", _int_between(1, 1000)), _read(env, "SMS_PER_SECOND", float)
+    if per_second <= 0:
+        raise ConfigError("SMS_PER_SECOND: expected a positive rate")
+    return senders / per_second
+
+
+URL = _text(r"https?://\S+", "a queue URL")
+ARN = _text(r"arn:[\w-]+:\S+", "an ARN")
+# Setting -> (environment variable, parser), or a reader of several variables. Defaults only where AWS has one meaning.
+_READERS: dict[str, tuple[str, Callable[[str], Any]] | Callable[[Mapping[str, str]], Any]] = {
+    "manifest_bucket": ("MANIFEST_BUCKET", _text(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")),
+    "sms_outbox_url": ("SMS_OUTBOX_URL", URL),
+    "call_queue_url": ("CALL_QUEUE_URL", URL),
+    "visit_queue_url": ("VISIT_QUEUE_URL", URL),
+    "legal_referral_queue_url": ("LEGAL_REFERRAL_QUEUE_URL", URL),
+    "rejected_events_queue_url": ("REJECTED_EVENTS_QUEUE_URL", URL),
+    "reviewer_topic_arn": ("REVIEWER_TOPIC_ARN", ARN),
+    "legal_review_state_machine_arn": ("LEGAL_REVIEW_STATE_MACHINE_ARN", ARN),
+    "batch_size": ("BATCH_SIZE", _int_between(1, 100)),
+    "sms_seconds_per_send": _pacing,
+    "default_profile": ("DEFAULT_PROFILE", _text(r"CN|US|EU", "CN, US or EU")),
+    "sender_identities": ("SENDER_IDENTITIES", _senders),
+}
+# Not from template.yaml: how contacts are timed. "wall" (the real clock) unless the local harness says "run".
+_OPTIONAL = {"clock": ("CLOCK", _text(r"wall|run", "wall or run"), "wall")}
+
+
+def _read(env: Mapping[str, str], name: str, parse: Callable[[str], Any]) -> Any:
+    value = env.get(name)
+    if value is None or value == "":
+        raise ConfigError(f"{name}: missing (template.yaml gives it to the functions that need it)")
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
-    manifest_bucket: str
-    sms_outbox_url: str
-    call_queue_url: str
-    visit_queue_url: str
-    legal_referral_queue_url: str
-    reviewer_topic_arn: str
-    rejected_events_queue_url: str
-    legal_review_state_machine_arn: str
-    batch_size: int
-    sms_seconds_per_send: float  # pacing: each sender takes at least this long per SMS (senders / SMS per second)
-    clock: str  # "wall": contact time is the real clock; "run": the run's scheduled instant (simulations)
-    default_profile: str  # the profile of an account that sets none and whose number's country has none
-    sender_identities: Senders | None  # SENDER_IDENTITIES (template.yaml's SenderIdentities); None when not set
+    manifest_bucket: str = ""
+    sms_outbox_url: str = ""
+    call_queue_url: str = ""
+    visit_queue_url: str = ""
+    legal_referral_queue_url: str = ""
+    reviewer_topic_arn: str = ""
+    rejected_events_queue_url: str = ""
+    legal_review_state_machine_arn: str = ""
+    batch_size: int = 100
+    sms_seconds_per_send: float = 0.0  # pacing: each sender takes at least this long per SMS (senders / SMS per second)
+    clock: str = "wall"  # "wall": contact time is the real clock; "run": the run's scheduled instant (simulations)
+    default_profile: str = "CN"  # the profile of an account that sets none and whose number's country has none
+    sender_identities: Senders | None = None  # SENDER_IDENTITIES (template.yaml's SenderIdentities; no default)
+    loaded: frozenset[str] = frozenset()  # the settings read and validated (a handler's needs); the others keep their defaults
+
+    @classmethod
+    def load(cls, *needs: str, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings a handler needs, read and validated now; raises ConfigError naming the first bad variable."""
+        source = os.environ if env is None else env
+        unknown = sorted(set(needs) - set(_READERS))
+        if unknown:
+            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; expected some of {', '.join(_READERS)}")
+        values: dict[str, Any] = {}
+        for need in needs:
+            reader = _READERS[need]
+            values[need] = reader(source) if callable(reader) else _read(source, *reader)
+        name, parse, default = _OPTIONAL["clock"]
+        values["clock"] = _read(source, name, parse) if source.get(name) else default
+        return cls(**values, loaded=frozenset(needs))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Every setting the environment has, unvalidated where missing (tools, tests and the harness's own use)."""
+        source = os.environ if env is None else env
+        present = [n for n, r in _READERS.items() if callable(r) or source.get(r[0])]
+        try:
+            return cls.load(*present, env=source)
+        except ConfigError:
+            return cls.load(*(n for n in present if n != "sms_seconds_per_send"), env=source)
 
     @property
     def senders(self) -> Senders:
-        if self.sender_identities is None:
+        identities = self.sender_identities
+        if identities is None:
             raise ConfigError("SENDER_IDENTITIES: not set (template.yaml's SenderIdentities parameter has no default)")
-        return self.sender_identities
-
-    @classmethod
-    def from_env(cls) -> Settings:
-        env = os.environ
-        return cls(
-            manifest_bucket=env.get("MANIFEST_BUCKET", ""),
-            sms_outbox_url=env.get("SMS_OUTBOX_URL", ""),
-            call_queue_url=env.get("CALL_QUEUE_URL", ""),
-            visit_queue_url=env.get("VISIT_QUEUE_URL", ""),
-            legal_referral_queue_url=env.get("LEGAL_REFERRAL_QUEUE_URL", ""),
-            reviewer_topic_arn=env.get("REVIEWER_TOPIC_ARN", ""),
-            rejected_events_queue_url=env.get("REJECTED_EVENTS_QUEUE_URL", ""),
-            legal_review_state_machine_arn=env.get("LEGAL_REVIEW_STATE_MACHINE_ARN", ""),
-            batch_size=int(env.get("BATCH_SIZE", "100")),
-            sms_seconds_per_send=int(env.get("SMS_SENDERS", "1")) / max(float(env.get("SMS_PER_SECOND", "20")), 0.001),
-            clock=env.get("CLOCK", "wall"),
-            default_profile=env.get("DEFAULT_PROFILE", "CN"),
-            sender_identities=parse_senders(env["SENDER_IDENTITIES"]) if env.get("SENDER_IDENTITIES") else None,
-        )
-
-
-def parse_senders(raw: str) -> Senders:
-    try:
-        return Senders.parse(json.loads(raw), "SENDER_IDENTITIES")
-    except ValueError as exc:
-        if isinstance(exc, SenderError):
-            raise ConfigError(str(exc)) from None
-        raise ConfigError(f"SENDER_IDENTITIES: not JSON ({exc})") from None
-
-
-def __getattr__(name: str) -> Settings:
-    # `from escalation.config import SETTINGS` reads the environment when a handler module is
-    # imported (once per cold start), not when this module first is: tools and tests may import
-    # Settings before the environment is set up.
-    if name == "SETTINGS":
-        return Settings.from_env()
-    raise AttributeError(name)
+        return identities

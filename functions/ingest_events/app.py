@@ -7,13 +7,15 @@ redelivers it (and moves it to the DLQ after five receives).
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from escalation.config import SETTINGS
+from escalation.config import Settings
 from escalation.logs import make_logger
 from escalation.observability import count, observed
 from escalation.service.inbox import receive
 from escalation.sqs_batch import handle_batch
 
 logger = make_logger()
+NEEDS = ("rejected_events_queue_url", "sender_identities", "default_profile")
+SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 
 def record_handler(record: dict) -> str:

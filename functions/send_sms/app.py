@@ -9,13 +9,15 @@ import json
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from escalation.config import SETTINGS
+from escalation.config import Settings
 from escalation.logs import make_logger
 from escalation.observability import observed
 from escalation.service.dispatch import Request, count_dispatches, dispatch
 from escalation.sqs_batch import handle_batch
 
 logger = make_logger()
+NEEDS = ("sender_identities", "sms_seconds_per_send")
+SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 
 def record_handler(record: dict) -> dict:

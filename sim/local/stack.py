@@ -91,6 +91,7 @@ class LocalStack:
         }
         self.attrs: dict[tuple[str, str], str] = {}
         self.functions: dict[str, dict[str, Any]] = {}  # physical name -> {"handler", "logical"}
+        self._settings: dict[tuple[str, tuple[str, ...]], Any] = {}  # (function, needs) -> its Settings (function_settings)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
 
     # ------------------------------------------------------------------ lifecycle
@@ -297,14 +298,15 @@ class LocalStack:
                 type=props.get("Type", "STANDARD"),
             )
 
-    def function_environment(self) -> dict[str, str]:
-        """The environment template.yaml gives the functions (Globals merged with each function's)."""
+    def function_environment(self, logical: str | None = None) -> dict[str, str]:
+        """The environment template.yaml gives one function (Globals and its own block), or all of them merged."""
         env: dict[str, str] = {}
         globals_env = self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
         env |= {k: str(v) for k, v in resolve(globals_env, self.refs, self.attrs).items()}
-        for res in resources_of_type(self.template, "AWS::Serverless::Function").values():
-            own = res["Properties"].get("Environment", {}).get("Variables", {})
-            env |= {k: str(v) for k, v in resolve(own, self.refs, self.attrs).items()}
+        for name, res in resources_of_type(self.template, "AWS::Serverless::Function").items():
+            if logical in (None, name):
+                own = res["Properties"].get("Environment", {}).get("Variables", {})
+                env |= {k: str(v) for k, v in resolve(own, self.refs, self.attrs).items()}
         # No X-Ray daemon and no CloudWatch here: tracing off, and EMF metrics not printed over the
         # demo's output (tests/unit/test_observability.py checks what they would emit).
         return env | LOCAL_ENVIRONMENT | {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
@@ -342,9 +344,21 @@ class LocalStack:
     def call_handler(self, logical: str, event: dict[str, Any]) -> Any:
         res = self.template["Resources"][logical]["Properties"]
         module_name, function_name = res["Handler"].rsplit(".", 1)
-        handler = getattr(importlib.import_module(module_name), function_name)
+        module = importlib.import_module(module_name)
+        if hasattr(module, "NEEDS"):
+            # Imported under every function's variables (one process); its settings come from its own block only.
+            module.SETTINGS = self.function_settings(logical, module.NEEDS)
+        handler = getattr(module, function_name)
         name = f"{self.name}-{logical}"
         return handler(event, _Context(name, self.attrs[(logical, "Arn")]))
+
+    def function_settings(self, logical: str, needs: tuple[str, ...]) -> Any:
+        """A handler's settings as its own Lambda would load them: validated, from its own environment."""
+        if (logical, needs) not in self._settings:
+            from escalation.config import Settings
+
+            self._settings[(logical, needs)] = Settings.load(*needs, env=self.function_environment(logical))
+        return self._settings[(logical, needs)]
 
     # ------------------------------------------------------------------ running state machines
     @functools.cached_property
