@@ -27,6 +27,7 @@ writes a few thousand EMF lines, not millions. Names and dimensions (namespace
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections import Counter
@@ -35,6 +36,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 NAMESPACE = "CollectionsEscalation"
 metrics = Metrics(namespace=NAMESPACE)
@@ -47,10 +49,29 @@ def observed(logger: Logger) -> Callable[[Callable[..., Any]], Callable[..., Any
     """Decorate a Lambda handler: logger context, metrics flushed at the end, X-Ray segment if detailed."""
 
     def wrap(handler: Callable[..., Any]) -> Callable[..., Any]:
-        measured = metrics.log_metrics(handler)
+        measured = _discarding_disabled_metrics(metrics.log_metrics(handler))
         return logger.inject_lambda_context(tracer.capture_lambda_handler(measured) if tracer else measured)
 
     return wrap
+
+
+def _discarding_disabled_metrics(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """With POWERTOOLS_METRICS_DISABLED (the local stack), drop each invocation's metrics when it ends.
+
+    Powertools' flush keeps disabled metrics instead of clearing them, and its automatic flush at 100 values of one
+    metric prints regardless of the switch (3.x, cloudwatch.py add_metric): a warm container would print an EMF
+    line into whatever it runs under, e.g. the demo's table. Deployed, metrics are enabled and this does nothing.
+    """
+
+    @functools.wraps(handler)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            if is_metrics_disabled():
+                metrics.clear_metrics()
+
+    return run
 
 
 def count(name: str, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:

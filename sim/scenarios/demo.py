@@ -87,7 +87,8 @@ def synthetic_scenario(borrowers: int, days: int, start: date, seed: int) -> dic
             "profile": "CN", "accounts": accounts, "events": events}  # fmt: skip
 
 
-COLUMNS = ("due", "sms", "call", "visit", "legal_review", "legal_referral", "paid")
+# The day's counts, then the borrowers paid in full since the start: the last column is cumulative.
+COLUMNS = ("due", "sms", "call", "visit", "legal_review", "legal_referral", "paid_to_date")
 
 
 def main(argv: list[str]) -> int:
@@ -121,7 +122,7 @@ def main(argv: list[str]) -> int:
                     decision = "approve" if reviewer.random() < 0.7 else "reject"
                     event = {"at": evening.isoformat(), "type": "legal_decision", "account_id": a.account_id, "decision": decision}
                     replay.apply(event, evening)
-            row = {**counts, "paid": len(paid_seen)}
+            row = {**counts, "paid_to_date": len(paid_seen)}
             print(f"{day.isoformat():<11}" + "".join(f"{row.get(c, 0):>15}" for c in COLUMNS), flush=True)
 
         replay = Replay(scenario, stack, progress)

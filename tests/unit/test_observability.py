@@ -57,6 +57,23 @@ def test_nothing_is_printed_when_metrics_are_disabled(capsys, monkeypatch):
     assert emf_lines(capsys.readouterr().out) == []
 
 
+def test_a_warm_container_with_metrics_disabled_never_prints_them(capsys, monkeypatch):
+    """Powertools prints a metric's 100th value even when disabled, unless each invocation's metrics are dropped."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    logger = make_logger(service="collections-escalation")
+
+    @observed(logger)
+    def handler(event, context):
+        count("EventsApplied")
+
+    class Context:
+        function_name, memory_limit_in_mb, invoked_function_arn, aws_request_id = "f", 256, "arn:aws:lambda:::function:f", "r"
+
+    for _ in range(150):
+        handler({}, Context())
+    assert emf_lines(capsys.readouterr().out) == []
+
+
 @pytest.mark.parametrize(("detailed", "loaded"), [("false", False), ("true", True)])
 def test_the_xray_sdk_loads_only_with_detailed_tracing(detailed, loaded):
     """The SDK costs ~270 ms per cold start (make bench): it is imported only when DETAILED_TRACING asks for it."""
