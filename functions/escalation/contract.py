@@ -1,7 +1,7 @@
 """The borrower-event contract: what the lender's core system puts on the EventBridge bus (issue 3).
 
 ``source`` "lender.core", ``detail-type`` = the event type, ``detail`` = {type, event_id (idempotency key), account_id,
-occurred_at (ISO 8601 with a UTC offset: when it happened in the world), the type's fields from shared/SCENARIOS.md}.
+occurred_at (ISO 8601 with a UTC offset: when it happened in the world), the type's fields from docs/SCENARIOS.md}.
 Amounts: decimal text or JSON numbers, 0 <= x < 10^12, <= 2 decimal places (payments, promises > 0); dates YYYY-MM-DD
 (a promise's not before the event's date); phones E.164. Unknown fields are refused: ContractError names the field.
 

@@ -1,6 +1,6 @@
 """No borrower's phone number in the functions' logs, nor in the state machines' execution history.
 
-The published scenarios (../shared/scenarios) and a small demo run exactly as `make scenario`
+The example scenarios (tests/examples.py) and a small demo run exactly as `make scenario`
 and `make demo` do (sim.scenarios.run_scenario, sim.scenarios.demo.main), on a LocalStack that also keeps,
 before it stops, every execution history and the accounts' numbers. The stack collects every log
 record the handlers emit (formatted, i.e. masked, by escalation.logs; INFO and above) and the run
@@ -12,7 +12,6 @@ the harness served (LocalStack.invocations: each Task's Lambda event and result)
 
 import functools
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,9 +21,8 @@ from typing import Any
 import phonenumbers
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("SHARED_DIR") or ROOT.parent / "shared")
-SCENARIOS = ("cn_ladder.json", "us_windows.json")
+from tests.examples import EXAMPLES, example
+
 DEMO = ["--borrowers", "8", "--days", "6", "--seed", "3"]
 
 
@@ -125,20 +123,16 @@ def runs(tmp_path_factory) -> dict[str, Run]:
     import sim.scenarios.run
 
     done = {}
-    for name in SCENARIOS:
-        path = SHARED / "scenarios" / name
-        if path.is_file():
-            out = tmp_path_factory.mktemp(name.removesuffix(".json"))
-            done[name] = _run(name, sim.scenarios.run, functools.partial(sim.scenarios.run.run_scenario, path, out), out)
+    for name in EXAMPLES:
+        path, out = example(name), tmp_path_factory.mktemp(name.removesuffix(".json"))
+        done[name] = _run(name, sim.scenarios.run, functools.partial(sim.scenarios.run.run_scenario, path, out), out)
     out = tmp_path_factory.mktemp("demo")
     done["demo"] = _run("demo", sim.scenarios.demo, functools.partial(sim.scenarios.demo.main, [*DEMO, "--out", str(out)]), out)
     return done
 
 
-@pytest.fixture(params=[*SCENARIOS, "demo"])
+@pytest.fixture(params=[*EXAMPLES, "demo"])
 def run(request, runs) -> Run:
-    if request.param not in runs:
-        pytest.skip(f"{SHARED / 'scenarios' / request.param} not present")
     return runs[request.param]
 
 

@@ -1,4 +1,4 @@
-"""The published scenarios (../shared/scenarios) replayed through the whole stack on moto.
+"""The example scenarios (tests/examples.py: cn_ladder, us_windows) replayed through the whole stack on moto.
 
 Each scenario runs once per session; every test reads the exported contacts.jsonl / accounts.json /
 summary.json. Local dates and hours come from each contact's local_time.
@@ -6,22 +6,16 @@ The replay is exactly what `make scenario` does (handlers run concurrently, as M
 """
 
 import json
-import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from escalation.domain.messages import banned_phrases_in
+from tests.examples import example
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("SHARED_DIR") or ROOT.parent / "shared")
-SCENARIOS = SHARED / "scenarios"
 ACTIONS = ("sms", "call", "visit", "legal_review", "legal_referral")
-
-pytestmark = pytest.mark.skipif(not SCENARIOS.is_dir(), reason=f"{SCENARIOS} not present")
 
 
 def utc(value: str) -> datetime:
@@ -50,9 +44,7 @@ def local_date(contact: dict) -> date:
 def _run(name: str, tmp_path_factory) -> Output:
     from sim.scenarios import run_scenario
 
-    path = SCENARIOS / name
-    if not path.is_file():
-        pytest.skip(f"{path} not present")
+    path = example(name)
     out = tmp_path_factory.mktemp(name.removesuffix(".json"))
     returned = run_scenario(path, out)
     raw = (out / "contacts.jsonl").read_text(encoding="utf-8")

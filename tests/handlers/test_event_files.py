@@ -24,7 +24,7 @@ from tests.support import enroll
 
 EVENTS = ROOT / "events"
 FUNCTIONS = sorted(resources_of_type(load_template(), "AWS::Serverless::Function"))
-# The account the event files name: the documentation number of ../shared/SCENARIOS.md, due 2026-03-01 in Shanghai.
+# The account the event files name: the documentation number of docs/SCENARIOS.md, due 2026-03-01 in Shanghai.
 A1 = {
     "account_id": "A-1",
     "phone": "+8613800138000",

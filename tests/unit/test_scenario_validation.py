@@ -5,15 +5,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from sim.scenarios import ScenarioError, load_scenario, validate
-
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("SHARED_DIR") or ROOT.parent / "shared")
-SCENARIOS = SHARED / "scenarios"
+from tests.examples import EXAMPLES, PROJECT, PUBLISHED, ROOT, example
 
 VALID = {
     "name": "minimal",
@@ -181,24 +177,21 @@ def test_load_scenario_names_the_file_for_bad_json(tmp_path):
         load_scenario(bad)
 
 
-# ---------------------------------------------------------------------- the published examples
-def _shared_files() -> list[Path]:
-    return sorted(SCENARIOS.glob("*.json")) if SCENARIOS.is_dir() else []
-
-
-@pytest.mark.skipif(not SCENARIOS.is_dir(), reason=f"{SCENARIOS} not present")
-def test_both_shared_examples_are_present():
-    assert {p.name for p in _shared_files()} >= {"cn_ladder.json", "us_windows.json"}
-
-
-@pytest.mark.skipif(not SCENARIOS.is_dir(), reason=f"{SCENARIOS} not present")
-@pytest.mark.parametrize("name", ["cn_ladder.json", "us_windows.json"])
-def test_shared_examples_are_valid(name):
-    path = SCENARIOS / name
+# ---------------------------------------------------------------------- the example files
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_example_files_are_valid(name):
+    path = example(name)
     parsed = load_scenario(path)
     raw = json.loads(path.read_text(encoding="utf-8"))
     assert len(parsed.accounts) == len(raw["accounts"])
     assert len(parsed.events) == len(raw["events"])
+
+
+@pytest.mark.skipif(not PUBLISHED.is_dir(), reason=f"{PUBLISHED} not present")
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_projects_copies_are_the_published_examples(name):
+    """scenarios/ keeps copies so the repository stands alone; refresh them when the lender publishes new ones."""
+    assert json.loads((PROJECT / name).read_text(encoding="utf-8")) == json.loads((PUBLISHED / name).read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------------- the command line
