@@ -1,7 +1,10 @@
 """A tiny scenario through the real state machine writes days.jsonl and report.html beside the other outputs."""
 
 import json
+import re
 
+from sim.report.data import load
+from sim.report.series import stage_series
 from sim.scenarios import run_scenario
 
 SCENARIO = {
@@ -42,3 +45,20 @@ def test_a_scenario_run_writes_the_report(tmp_path):
     assert "+8613800138001" not in report and "+86*****01" in report
     assert report.count("<rect") > 20  # bars and markers were drawn
     assert "Recovery curve" in report and "Per-account timelines" in report
+
+    # Every account has its timeline row, with its profile for the finder.
+    profiles = re.findall(r'<li class="tl-row" data-id="([^"]*)" data-profile="([^"]*)"', report)
+    assert profiles == [("r-1", "CN"), ("r-2", "CN"), ("r-3", "US")]
+    assert '<option value="US">US (1)</option>' in report
+    # The stage chart counts R-1 as paid from the day it paid, in step with the status chart.
+    stages = stage_series(load(out))
+    assert stages["paid"] == [d["status"].get("paid", 0) for d in days] == [0, 1, 1]
+    assert all(sum(v[i] for v in stages.values()) == 3 for i in range(3))
+    assert "<title>2026-03-03: Paid in full 1</title>" in report.split("By ladder stage")[1]
+    # The recovery curve's end labels name their currency.
+    recovery = report.split('id="recovery"')[1].split("</section>")[0]
+    labels = re.findall(r'class="end-label"[^>]*>([^<]*)<', recovery)
+    assert {label.split()[0] for label in labels} == {"borrowers", "CNY", "USD"}
+    # Charts scale to the page.
+    for svg in re.findall(r'<svg class="chart"[^>]*>', report):
+        assert "viewBox=" in svg and 'width="100%"' in svg
