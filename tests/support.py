@@ -36,8 +36,16 @@ class ScenarioOutput:
         self.runs = _lines(out / "runs.jsonl")
         self.accounts = {a["account_id"]: a for a in json.loads((out / "accounts.json").read_text(encoding="utf-8"))}
 
-    def of(self, account_id: str, action: str | None = None) -> list[dict[str, Any]]:
-        return [c for c in self.contacts if c["account_id"] == account_id and (action is None or c["action"] == action)]
+    def of(self, account_id: str, action: str | None = None, purpose: str | None = None) -> list[dict[str, Any]]:
+        return [
+            c
+            for c in self.contacts
+            if c["account_id"] == account_id and (action is None or c["action"] == action) and (purpose is None or c["purpose"] == purpose)
+        ]
+
+    def after(self, account_id: str, instant: str) -> list[dict[str, Any]]:
+        """The account's contacts strictly after `instant` (an ISO UTC string, as a scenario's events give it)."""
+        return [c for c in self.of(account_id) if utc(c["at"]) > utc(instant)]
 
     def days(self, account_id: str, action: str | None = None) -> list[date]:
         return [local_date(c) for c in self.of(account_id, action)]

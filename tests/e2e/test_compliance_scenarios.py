@@ -4,21 +4,15 @@ CN accounts in Asia/Shanghai: the daily run fires at 10:00 local (02:00Z), so an
 lands after that day's run. Each scenario runs once per module, lazily.
 """
 
-import json
-from datetime import UTC, date, datetime
+from collections import Counter
+from datetime import date
 from typing import Any
 
 import pytest
 
+from tests.support import ScenarioOutput, local_date, utc
+
 SHANGHAI_RUN = "T02:00:00Z"
-
-
-def utc(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def local_date(contact: dict) -> date:
-    return datetime.fromisoformat(contact["local_time"]).date()
 
 
 def account(account_id: str, n: int, balance: str = "1000.00", due: str = "2026-03-03", **extra: Any) -> dict[str, Any]:
@@ -102,48 +96,18 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 }
 
 
-class Output:
-    def __init__(self, out, summary: dict) -> None:
-        self.summary = summary
-        read = (out / "contacts.jsonl").read_text(encoding="utf-8"), (out / "events.jsonl").read_text(encoding="utf-8")
-        self.contacts = [json.loads(line) for line in read[0].splitlines() if line.strip()]
-        self.events = [json.loads(line) for line in read[1].splitlines() if line.strip()]
-        self.accounts = {a["account_id"]: a for a in json.loads((out / "accounts.json").read_text(encoding="utf-8"))}
-        self.runs = [json.loads(line) for line in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-
-    def of(self, account_id: str, action: str | None = None) -> list[dict]:
-        return [c for c in self.contacts if c["account_id"] == account_id and (action is None or c["action"] == action)]
-
-    def days(self, account_id: str, action: str | None = None) -> list[date]:
-        return [local_date(c) for c in self.of(account_id, action)]
-
-    def notes(self, account_id: str, kind: str) -> list[str]:
-        return [e["note"] for e in self.events if e["account_id"] == account_id and e["type"] == kind]
-
-    def skips_on(self, day: str) -> dict[str, int]:
-        total: dict[str, int] = {}
-        for r in self.runs:
-            if r["as_of"].startswith(day):
-                for reason, n in r.get("skip_reasons", {}).items():
-                    total[reason] = total.get(reason, 0) + n
-        return total
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    done: dict[str, Output] = {}
+def runs(run_scenarios):
+    return lambda name: run_scenarios(name, SCENARIOS[name])
 
-    def get(name: str) -> Output:
-        if name not in done:
-            from sim.scenarios import run_scenario
 
-            work = tmp_path_factory.mktemp(name)
-            path = work / f"{name}.json"
-            path.write_text(json.dumps(SCENARIOS[name], indent=2), encoding="utf-8")
-            done[name] = Output(work / "out", run_scenario(path, work / "out"))
-        return done[name]
-
-    return get
+def skips_on(run: ScenarioOutput, day: str) -> dict[str, int]:
+    """The reasons the runs of one day counted (skips, and what the calendar did), summed."""
+    total: Counter[str] = Counter()
+    for r in run.runs:
+        if r["as_of"].startswith(day):
+            total.update(r.get("skip_reasons", {}))
+    return dict(total)
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -188,7 +152,7 @@ def test_breathing_space_ends_on_its_date_and_the_ladder_resumes(runs):
     after = [d for d in run.days("BREATHING") if d > date(2026, 3, 2)]
     assert after and min(after) == date(2026, 3, 6)
     assert run.accounts["BREATHING"]["status"] == "active" and run.accounts["BREATHING"]["holds"] == {}
-    assert run.skips_on("2026-03-06").get("hold_ended", 0) >= 1
+    assert skips_on(run, "2026-03-06").get("hold_ended", 0) >= 1
 
 
 def test_a_lifted_hold_resumes_contact_at_the_next_run_inside_the_window(runs):
@@ -222,8 +186,8 @@ def test_a_review_nobody_decides_expires_after_14_days_and_the_ladder_goes_on(ru
     run = runs("legal_lifecycle")
     assert run.accounts["EXPIRE"]["legal_state"] == "expired"
     assert run.of("EXPIRE", "legal_referral") == []
-    assert run.skips_on("2026-03-17").get("legal_review_expired") == 1
-    assert run.skips_on("2026-03-10").get("legal_review_waiting", 0) >= 1  # kept alive by the daily heartbeat meanwhile
+    assert skips_on(run, "2026-03-17").get("legal_review_expired") == 1
+    assert skips_on(run, "2026-03-10").get("legal_review_waiting", 0) >= 1  # kept alive by the daily heartbeat meanwhile
     assert [d for d in run.days("EXPIRE") if d > date(2026, 3, 3)], "collection contacts continue (the review did not pause them)"
 
 

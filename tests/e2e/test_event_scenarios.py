@@ -8,24 +8,16 @@ Scenarios that need the late ladder (visits at D+30, legal review at D+60) start
 already weeks behind, so they stay a few days long.
 """
 
-import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from tests.support import ScenarioOutput, local_date, utc
+
 ACTIONS = ("sms", "call", "visit", "legal_review", "legal_referral")
 COLLECTION = ("reminder", "early_call", "follow_up", "follow_up_call")  # ladder contacts a pause must stop
-
-
-def utc(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def local_date(contact: dict) -> date:
-    return datetime.fromisoformat(contact["local_time"]).date()
 
 
 def account(account_id: str, n: int, balance: str = "1000.00", due: str = "2026-03-03", fees: str = "0.00") -> dict[str, Any]:
@@ -183,67 +175,24 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 
 
 # ---------------------------------------------------------------------- running them
-@dataclass
-class Output:
-    summary: dict
-    contacts: list[dict]
-    accounts: dict[str, dict]
-    events: list[dict]
+@pytest.fixture(scope="module")
+def runs(run_scenarios):
+    return lambda name: run_scenarios(name, SCENARIOS[name])
 
-    def of(self, account_id: str, action: str | None = None, purpose: str | None = None) -> list[dict]:
-        return [
-            c
-            for c in self.contacts
-            if c["account_id"] == account_id and (action is None or c["action"] == action) and (purpose is None or c["purpose"] == purpose)
-        ]
 
-    def after(self, account_id: str, instant: str) -> list[dict]:
-        return [c for c in self.of(account_id) if utc(c["at"]) > utc(instant)]
-
-    def between(self, account_id: str, start: str, end: str) -> list[dict]:
-        return [c for c in self.of(account_id) if utc(start) < utc(c["at"]) <= utc(end)]
-
-    def notes(self, account_id: str, kind: str) -> list[str]:
-        return [e["note"] for e in self.events if e["account_id"] == account_id and e["type"] == kind]
+def between(run: ScenarioOutput, account_id: str, start: str, end: str) -> list[dict]:
+    """The account's contacts after `start`, up to and including `end`."""
+    return [c for c in run.of(account_id) if utc(start) < utc(c["at"]) <= utc(end)]
 
 
 def brief(contacts: list[dict]) -> list[tuple[str, str, date]]:
     return [(c["action"], c["purpose"], local_date(c)) for c in contacts]
 
 
-class Runs:
-    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
-        self.tmp = tmp_path_factory
-        self.done: dict[str, Output] = {}
-
-    def __getitem__(self, name: str) -> Output:
-        if name not in self.done:
-            from sim.scenarios import run_scenario
-
-            work = self.tmp.mktemp(name)
-            path = work / f"{name}.json"
-            path.write_text(json.dumps(SCENARIOS[name], indent=2), encoding="utf-8")
-            out = work / "out"
-            returned = run_scenario(path, out)
-            read = (out / "contacts.jsonl").read_text(encoding="utf-8"), (out / "events.jsonl").read_text(encoding="utf-8")
-            self.done[name] = Output(
-                summary=returned,
-                contacts=[json.loads(line) for line in read[0].splitlines() if line.strip()],
-                accounts={a["account_id"]: a for a in json.loads((out / "accounts.json").read_text(encoding="utf-8"))},
-                events=[json.loads(line) for line in read[1].splitlines() if line.strip()],
-            )
-        return self.done[name]
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> Runs:
-    return Runs(tmp_path_factory)
-
-
 # ---------------------------------------------------------------------- every scenario
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scenario_runs_cleanly_and_inside_the_window(runs, name):
-    run = runs[name]
+    run = runs(name)
     assert run.summary["handler_errors"] == []
     assert run.summary["accounts"] == len(run.accounts)
     assert len(run.events) == len(SCENARIOS[name]["events"])
@@ -257,7 +206,7 @@ def test_scenario_runs_cleanly_and_inside_the_window(runs, name):
 
 # ---------------------------------------------------------------------- payment
 def test_full_payment_gets_one_confirmation_and_nothing_else(runs):
-    run = runs["payment"]
+    run = runs("payment")
     assert brief(run.of("FULL", "sms"))[:2] == [("sms", "pre_due", date(2026, 3, 1)), ("sms", "reminder", date(2026, 3, 4))]
     after = run.after("FULL", FULL_PAID_AT)
     assert [(c["action"], c["purpose"]) for c in after] == [("sms", "confirmation")]
@@ -268,7 +217,7 @@ def test_full_payment_gets_one_confirmation_and_nothing_else(runs):
 
 
 def test_partial_payment_continues_the_ladder_with_the_new_amount(runs):
-    run = runs["payment"]
+    run = runs("payment")
     [pre_due] = run.of("PART", "sms", "pre_due")
     assert "¥1,000.00" in pre_due["text"]
     after = run.after("PART", PART_PAID_AT)
@@ -283,7 +232,7 @@ def test_partial_payment_continues_the_ladder_with_the_new_amount(runs):
 
 # ---------------------------------------------------------------------- balance_update
 def test_balance_update_is_stated_in_the_next_text(runs):
-    run = runs["balance_update"]
+    run = runs("balance_update")
     [pre_due] = run.of("LEDGER", "sms", "pre_due")
     assert utc(pre_due["at"]) < utc(BALANCE_AT) and "¥1,000.00" in pre_due["text"]
     [reminder] = run.after("LEDGER", BALANCE_AT)
@@ -296,23 +245,23 @@ def test_balance_update_is_stated_in_the_next_text(runs):
 
 # ---------------------------------------------------------------------- promise_to_pay
 def test_a_promise_for_a_date_before_the_event_is_rejected_naming_the_field(runs):
-    run = runs["promise_to_pay"]
+    run = runs("promise_to_pay")
     bad, good = run.notes("PROMISE", "promise_to_pay")
     assert bad.startswith("rejected: ") and "promised_date" in bad
     assert good == "applied"
     # Not paused by the rejected promise: the D+1 reminder went out before the real promise.
-    assert brief(run.between("PROMISE", BAD_PROMISE_AT, PROMISE_AT)) == [("sms", "reminder", date(2026, 3, 4))]
+    assert brief(between(run, "PROMISE", BAD_PROMISE_AT, PROMISE_AT)) == [("sms", "reminder", date(2026, 3, 4))]
 
 
 def test_a_promise_pauses_collection_until_the_day_after_the_promised_date(runs):
-    run = runs["promise_to_pay"]
+    run = runs("promise_to_pay")
     paused = [c for c in run.after("PROMISE", PROMISE_AT) if local_date(c) <= date(2026, 3, 7)]
     assert brief(paused) == [("sms", "promise_reminder", date(2026, 3, 6))]
     assert "¥1,000.00" in paused[0]["text"]
 
 
 def test_a_broken_promise_resumes_the_ladder(runs):
-    run = runs["promise_to_pay"]
+    run = runs("promise_to_pay")
     resumed = [c for c in run.after("PROMISE", PROMISE_AT) if local_date(c) > date(2026, 3, 7)]
     assert resumed
     assert min(local_date(c) for c in resumed) == date(2026, 3, 8)
@@ -321,8 +270,8 @@ def test_a_broken_promise_resumes_the_ladder(runs):
 
 
 def test_paying_in_full_during_a_promise_ends_everything_but_the_confirmation(runs):
-    run = runs["promise_to_pay"]
-    assert run.between("PROMISE-PAID", PROMISE_AT, SETTLED_AT) == []
+    run = runs("promise_to_pay")
+    assert between(run, "PROMISE-PAID", PROMISE_AT, SETTLED_AT) == []
     after = run.after("PROMISE-PAID", SETTLED_AT)
     assert [(c["action"], c["purpose"]) for c in after] == [("sms", "confirmation")]  # no promise_reminder on 03-06
     assert run.accounts["PROMISE-PAID"]["status"] == "paid"
@@ -330,21 +279,21 @@ def test_paying_in_full_during_a_promise_ends_everything_but_the_confirmation(ru
 
 # ---------------------------------------------------------------------- dispute_opened / dispute_resolved
 def test_a_dispute_stops_all_contact(runs):
-    run = runs["dispute"]
+    run = runs("dispute")
     assert run.after("HELD", DISPUTE_AT) == []
     assert run.accounts["HELD"]["status"] == "hold"
     assert run.accounts["HELD"]["hold_reason"] == "dispute"
 
 
 def test_dispute_resolved_without_a_dispute_changes_nothing(runs):
-    run = runs["dispute"]
+    run = runs("dispute")
     assert run.notes("HELD", "dispute_resolved") == ["applied"]
-    assert ("sms", "reminder", date(2026, 3, 4)) in brief(run.between("HELD", NOOP_RESOLVE_AT, DISPUTE_AT))
+    assert ("sms", "reminder", date(2026, 3, 4)) in brief(between(run, "HELD", NOOP_RESOLVE_AT, DISPUTE_AT))
 
 
 def test_a_resolved_dispute_resumes_contacts(runs):
-    run = runs["dispute"]
-    assert run.between("RESOLVED", DISPUTE_AT, RESOLVE_AT) == []
+    run = runs("dispute")
+    assert between(run, "RESOLVED", DISPUTE_AT, RESOLVE_AT) == []
     resumed = run.after("RESOLVED", RESOLVE_AT)
     assert resumed
     assert ("call", "early_call") in {(c["action"], c["purpose"]) for c in resumed}
@@ -354,7 +303,7 @@ def test_a_resolved_dispute_resumes_contacts(runs):
 
 # ---------------------------------------------------------------------- opt_out
 def test_sms_opt_out_stops_texts_but_not_calls(runs):
-    run = runs["opt_out"]
+    run = runs("opt_out")
     after = run.after("NO-SMS", OPT_OUT_AT)
     assert [c for c in after if c["action"] == "sms"] == []
     assert ("call", "early_call", date(2026, 3, 6)) in brief(after)
@@ -362,14 +311,14 @@ def test_sms_opt_out_stops_texts_but_not_calls(runs):
 
 
 def test_opt_out_of_all_stops_every_contact(runs):
-    run = runs["opt_out"]
+    run = runs("opt_out")
     assert brief(run.of("NO-ALL")) == [("sms", "pre_due", date(2026, 3, 1))]
     assert run.after("NO-ALL", OPT_OUT_AT) == []
     assert "all" in run.accounts["NO-ALL"]["opted_out"]
 
 
 def test_an_sms_opt_out_is_kept_even_for_the_payment_confirmation(runs):
-    run = runs["opt_out"]
+    run = runs("opt_out")
     assert [c for c in run.after("NO-SMS-PAYS", OPT_OUT_AT) if c["action"] == "sms"] == []
     assert run.accounts["NO-SMS-PAYS"]["status"] == "paid"
     assert run.notes("NO-SMS-PAYS", "payment") == ["applied"]
@@ -377,7 +326,7 @@ def test_an_sms_opt_out_is_kept_even_for_the_payment_confirmation(runs):
 
 # ---------------------------------------------------------------------- cease_contact
 def test_cease_contact_stops_every_contact_and_holds(runs):
-    run = runs["cease_contact"]
+    run = runs("cease_contact")
     assert brief(run.of("CEASE")) == [("sms", "pre_due", date(2026, 3, 1))]
     assert run.after("CEASE", CEASE_AT) == []
     assert run.accounts["CEASE"]["status"] == "hold"
@@ -385,7 +334,7 @@ def test_cease_contact_stops_every_contact_and_holds(runs):
 
 
 def test_a_cease_request_outlives_a_dispute_that_opens_and_closes_after_it(runs):
-    run = runs["cease_contact"]
+    run = runs("cease_contact")
     assert run.notes("CEASE-DISPUTE", "dispute_opened") == run.notes("CEASE-DISPUTE", "dispute_resolved") == ["applied"]
     assert brief(run.after("CEASE-DISPUTE", CEASE_AT)) == []  # docs/CONTRACTS.md: cease_contact is "hold for good"
     assert run.accounts["CEASE-DISPUTE"]["status"] == "hold"
@@ -394,7 +343,7 @@ def test_a_cease_request_outlives_a_dispute_that_opens_and_closes_after_it(runs)
 # ---------------------------------------------------------------------- call_outcome
 @pytest.mark.parametrize("account_id", ["NO-ANSWER", "REFUSES"])
 def test_unreachable_or_refusing_borrowers_get_a_field_visit_at_d_plus_30(runs, account_id):
-    run = runs["call_outcome"]
+    run = runs("call_outcome")
     visits = run.of(account_id, "visit")
     assert [(c["stage"], local_date(c)) for c in visits] == [("field", date(2026, 3, 3))]
     assert set(run.notes(account_id, "call_outcome")) == {"applied"}
@@ -403,7 +352,7 @@ def test_unreachable_or_refusing_borrowers_get_a_field_visit_at_d_plus_30(runs, 
 
 # ---------------------------------------------------------------------- visit_outcome
 def test_an_attempted_visit_opens_the_legal_review_at_d_plus_60(runs):
-    run = runs["visit_outcome"]
+    run = runs("visit_outcome")
     [visit] = run.of("VISITED", "visit")
     assert local_date(visit) == date(2026, 3, 1)
     reviews = run.of("VISITED", "legal_review")
@@ -413,21 +362,21 @@ def test_an_attempted_visit_opens_the_legal_review_at_d_plus_60(runs):
 
 
 def test_no_legal_review_without_a_visit_outcome(runs):
-    run = runs["visit_outcome"]
+    run = runs("visit_outcome")
     assert len(run.of("NO-OUTCOME", "visit")) == 1
     assert run.of("NO-OUTCOME", "legal_review") == []
 
 
 # ---------------------------------------------------------------------- legal_decision
 def test_a_legal_decision_with_no_review_waiting_is_rejected(runs):
-    run = runs["legal_decision"]
+    run = runs("legal_decision")
     early, decision = run.notes("APPROVE", "legal_decision")
     assert early.startswith("rejected: ") and "account_id" in early
     assert decision == "applied"
 
 
 def test_approval_hands_the_account_to_legal_and_then_silence(runs):
-    run = runs["legal_decision"]
+    run = runs("legal_decision")
     assert [local_date(c) for c in run.of("APPROVE", "legal_review")] == [date(2026, 3, 3)]
     [referral] = run.of("APPROVE", "legal_referral")
     assert utc(referral["at"]) >= utc(DECISION_AT)
@@ -436,7 +385,7 @@ def test_approval_hands_the_account_to_legal_and_then_silence(runs):
 
 
 def test_rejection_returns_the_account_to_the_ladder(runs):
-    run = runs["legal_decision"]
+    run = runs("legal_decision")
     assert [local_date(c) for c in run.of("REJECT", "legal_review")] == [date(2026, 3, 3)]
     assert run.of("REJECT", "legal_referral") == []
     after = run.after("REJECT", DECISION_AT)
@@ -448,7 +397,7 @@ def test_rejection_returns_the_account_to_the_ladder(runs):
 
 # ---------------------------------------------------------------------- new_account
 def test_an_account_enrolled_through_the_bus_gets_its_pre_due_reminder(runs):
-    run = runs["new_account"]
+    run = runs("new_account")
     assert run.notes("NEW", "new_account") == ["applied"]
     assert "NEW" in run.accounts
     assert all(utc(c["at"]) > utc(ENROLL_AT) for c in run.of("NEW"))
@@ -459,7 +408,7 @@ def test_an_account_enrolled_through_the_bus_gets_its_pre_due_reminder(runs):
 
 # ---------------------------------------------------------------------- duplicate delivery
 def test_the_same_event_id_delivered_again_counts_once(runs):
-    run = runs["duplicate"]
+    run = runs("duplicate")
     assert Decimal(run.accounts["DUP"]["balance"]) == Decimal("850.00")  # 1000 - 100 (once) - 50
     assert run.notes("DUP", "payment") == ["applied"] * 4  # a redelivery is not an error
     assert run.accounts["DUP"]["status"] == "active"

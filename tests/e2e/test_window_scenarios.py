@@ -17,9 +17,7 @@ New York, Los Angeles, Honolulu) inside the borrower's window on local D+1. Each
 per module, lazily.
 """
 
-import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,12 +25,10 @@ import phonenumbers
 import pytest
 from phonenumbers import timezone as phone_timezones
 
+from tests.support import utc
+
 WINDOW = (time(8), time(21))  # CN, US and EU profiles alike (functions/escalation/domain/profiles.py)
 CURRENCY = {"US": "USD", "CN": "CNY", "EU": "EUR"}
-
-
-def utc(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def account(account_id: str, phone: str, profile: str, due: str, timezone: str | None = None) -> dict[str, Any]:
@@ -93,6 +89,13 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "eu_fall": scenario("EU fall back 2026-10-25", "EU", EU_FALL_DUE, EU_ACCOUNTS),
 }
 DUE = {"us_spring": US_SPRING_DUE, "us_fall": US_FALL_DUE, "eu_spring": EU_SPRING_DUE, "eu_fall": EU_FALL_DUE}
+# INPUTS: every account a scenario enrols, also by a new_account event; LISTED: its `accounts`, all due on its due date.
+INPUTS: dict[str, dict[str, dict[str, Any]]] = {
+    name: {a["account_id"]: a for a in raw["accounts"]}
+    | {e["account"]["account_id"]: e["account"] for e in raw["events"] if e["type"] == "new_account"}
+    for name, raw in SCENARIOS.items()
+}
+LISTED: dict[str, list[str]] = {name: [a["account_id"] for a in raw["accounts"]] for name, raw in SCENARIOS.items()}
 STARVED: set[str] = set()  # numbers that could never be reached are refused at enrolment (see the last tests)
 
 # The D+1 reminder: (UTC instant, local wall time in the borrower's zones) — the first run inside the window.
@@ -143,55 +146,18 @@ def zones_of(raw: dict[str, Any]) -> tuple[str, ...]:
     return zones
 
 
+def zones_in(name: str, account_id: str) -> tuple[str, ...]:
+    return zones_of(INPUTS[name][account_id])
+
+
 def in_window(instant: datetime, zones: tuple[str, ...]) -> bool:
     return all(WINDOW[0] <= instant.astimezone(ZoneInfo(z)).time() < WINDOW[1] for z in zones)
 
 
 # ---------------------------------------------------------------------- running them
-@dataclass
-class Output:
-    summary: dict
-    contacts: list[dict]
-    accounts: dict[str, dict]
-    inputs: dict[str, dict]  # every account, also those enrolled by a new_account event
-    listed: list[str]  # the accounts of the scenario's `accounts`, all due on the scenario's due date
-
-    def of(self, account_id: str, purpose: str | None = None) -> list[dict]:
-        return [c for c in self.contacts if c["account_id"] == account_id and (purpose is None or c["purpose"] == purpose)]
-
-    def zones(self, account_id: str) -> tuple[str, ...]:
-        return zones_of(self.inputs[account_id])
-
-
-class Runs:
-    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
-        self.tmp = tmp_path_factory
-        self.done: dict[str, Output] = {}
-
-    def __getitem__(self, name: str) -> Output:
-        if name not in self.done:
-            from sim.scenarios import run_scenario
-
-            work = self.tmp.mktemp(name)
-            path = work / f"{name}.json"
-            path.write_text(json.dumps(SCENARIOS[name], indent=2), encoding="utf-8")
-            out = work / "out"
-            returned = run_scenario(path, out)
-            raw = (out / "contacts.jsonl").read_text(encoding="utf-8")
-            self.done[name] = Output(
-                summary=returned,
-                contacts=[json.loads(line) for line in raw.splitlines() if line.strip()],
-                accounts={a["account_id"]: a for a in json.loads((out / "accounts.json").read_text(encoding="utf-8"))},
-                inputs={a["account_id"]: a for a in SCENARIOS[name]["accounts"]}
-                | {e["account"]["account_id"]: e["account"] for e in SCENARIOS[name]["events"] if e["type"] == "new_account"},
-                listed=[a["account_id"] for a in SCENARIOS[name]["accounts"]],
-            )
-        return self.done[name]
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> Runs:
-    return Runs(tmp_path_factory)
+def runs(run_scenarios):
+    return lambda name: run_scenarios(name, SCENARIOS[name])
 
 
 def reminder_cases(*names: str) -> list[tuple[str, str]]:
@@ -202,12 +168,12 @@ def reminder_cases(*names: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_runs_cleanly_and_every_contact_is_inside_the_window_in_every_zone(runs, name):
     """(a)–(d): nobody is contacted at night, in any zone the borrower may be in."""
-    run = runs[name]
+    run = runs(name)
     assert run.summary["handler_errors"] == []
     assert run.contacts, "the scenario contacted nobody"
     for c in run.contacts:
         assert c["action"] == "sms", c  # three days: pre-due and D+1 reminders only
-        at, zones = utc(c["at"]), run.zones(c["account_id"])
+        at, zones = utc(c["at"]), zones_in(name, c["account_id"])
         for zone in zones:
             local = at.astimezone(ZoneInfo(zone))
             assert WINDOW[0] <= local.time() < WINDOW[1], f"{c['account_id']} contacted at {local} in {zone}: {c}"
@@ -216,11 +182,11 @@ def test_runs_cleanly_and_every_contact_is_inside_the_window_in_every_zone(runs,
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_local_time_is_the_contact_instant_in_the_borrowers_zone(runs, name):
     """(f): `local_time` is `at` in the borrower's zone — the given one, or (several derived) one of the number's."""
-    run = runs[name]
+    run = runs(name)
     for c in run.contacts:
         at, local = utc(c["at"]), datetime.fromisoformat(c["local_time"])
         assert local.tzinfo is not None and local == at, c
-        zones = run.zones(c["account_id"])
+        zones = zones_in(name, c["account_id"])
         assert any(local.utcoffset() == at.astimezone(ZoneInfo(z)).utcoffset() for z in zones), (zones, c)
         if len(zones) == 1:
             assert local.isoformat() == at.astimezone(ZoneInfo(zones[0])).isoformat(), c
@@ -233,11 +199,11 @@ def test_local_time_is_the_contact_instant_in_the_borrowers_zone(runs, name):
     ["us_spring", "us_fall", "eu_spring", "eu_fall"],
 )
 def test_every_borrower_gets_its_pre_due_reminder_before_the_due_date(runs, name):
-    run = runs[name]
-    for account_id in run.listed:
+    run = runs(name)
+    for account_id in LISTED[name]:
         if account_id in STARVED:
             continue
-        pre_due = run.of(account_id, "pre_due")
+        pre_due = run.of(account_id, purpose="pre_due")
         assert len(pre_due) == 1, f"{account_id}: {pre_due}"
         assert datetime.fromisoformat(pre_due[0]["local_time"]).date() < DUE[name], pre_due
 
@@ -246,22 +212,22 @@ def test_every_borrower_gets_its_pre_due_reminder_before_the_due_date(runs, name
 @pytest.mark.parametrize(("name", "account_id"), reminder_cases(*SCENARIOS))
 def test_the_d_plus_1_reminder_comes_on_the_local_d_plus_1_at_the_first_run_inside_the_window(runs, name, account_id):
     """(a) New York, (b) Berlin/London, (c) derived zones, (d) multi-zone numbers, across each DST transition."""
-    run = runs[name]
-    reminders = run.of(account_id, "reminder")
+    run = runs(name)
+    reminders = run.of(account_id, purpose="reminder")
     assert len(reminders) == 1, reminders
     [reminder] = reminders
     at = utc(reminder["at"])
     d_plus_1 = DUE[name] + timedelta(days=1)
-    for zone in run.zones(account_id):
+    for zone in zones_in(name, account_id):
         assert at.astimezone(ZoneInfo(zone)).date() == d_plus_1, f"{account_id}: reminder on {at.astimezone(ZoneInfo(zone))} in {zone}"
-    assert in_window(at, run.zones(account_id))
+    assert in_window(at, zones_in(name, account_id))
     assert at == utc(EXPECTED_REMINDER[name][account_id]), f"{account_id}: reminder at {reminder['at']} ({reminder['local_time']})"
 
 
 @pytest.mark.parametrize("name", ["us_spring", "us_fall"])
 def test_new_york_keeps_10_local_across_the_transition(runs, name):
     """(a) The New York run is 10:00 local on both sides of the change: the UTC instant moves, the wall clock does not."""
-    run = runs[name]
+    run = runs(name)
     local_times = {c["purpose"]: datetime.fromisoformat(c["local_time"]) for c in run.of("NY")}
     assert set(local_times) == {"pre_due", "reminder"}
     assert [t.time() for t in local_times.values()] == [time(10), time(10)]
@@ -273,7 +239,7 @@ def test_new_york_keeps_10_local_across_the_transition(runs, name):
 @pytest.mark.parametrize("name", ["eu_spring", "eu_fall"])
 def test_berlin_and_london_keep_their_local_hour_across_the_transition(runs, name):
     """(b) Europe's run is 10:00 in Berlin, 09:00 in London, on both sides of the change."""
-    run = runs[name]
+    run = runs(name)
     for account_id, hour in (("BER", 10), ("LON", 9)):
         contacts = run.of(account_id)
         assert [c["purpose"] for c in contacts] == ["pre_due", "reminder"]
@@ -286,35 +252,35 @@ def test_berlin_and_london_keep_their_local_hour_across_the_transition(runs, nam
 @pytest.mark.parametrize("name", ["us_spring", "us_fall"])
 def test_a_derived_zone_is_contacted_exactly_like_the_given_one(runs, name):
     """(c) +1 808 without a timezone is treated as Pacific/Honolulu, +86 as Asia/Shanghai: the same contacts, same instants."""
-    run = runs[name]
+    run = runs(name)
     for derived, given in (("HNL", "HNL-TZ"), ("SHA", "SHA-TZ")):
-        assert "timezone" not in run.inputs[derived]
+        assert "timezone" not in INPUTS[name][derived]
         assert [(c["purpose"], c["at"], c["local_time"]) for c in run.of(derived)] == [
             (c["purpose"], c["at"], c["local_time"]) for c in run.of(given)
         ]
-    hnl = datetime.fromisoformat(run.of("HNL", "reminder")[0]["local_time"])
-    sha = datetime.fromisoformat(run.of("SHA", "reminder")[0]["local_time"])
+    hnl = datetime.fromisoformat(run.of("HNL", purpose="reminder")[0]["local_time"])
+    sha = datetime.fromisoformat(run.of("SHA", purpose="reminder")[0]["local_time"])
     assert hnl.utcoffset() == timedelta(hours=-10) and sha.utcoffset() == timedelta(hours=8)
 
 
 # ---------------------------------------------------------------------- (d) several zones: only hours valid in all
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_multi_zone_numbers_are_contacted_only_when_every_zone_is_open(runs, name):
-    run = runs[name]
-    multi = [a for a in run.inputs if len(run.zones(a)) > 1 and a not in STARVED]
+    run = runs(name)
+    multi = [a for a in INPUTS[name] if len(zones_in(name, a)) > 1 and a not in STARVED]
     assert len(multi) == 2, multi  # AK and ID, or PT and ES
     for account_id in multi:
         contacts = run.of(account_id)
         assert "reminder" in {c["purpose"] for c in contacts}, account_id
         for c in contacts:
-            assert in_window(utc(c["at"]), run.zones(account_id)), (run.zones(account_id), c)
+            assert in_window(utc(c["at"]), zones_in(name, account_id)), (zones_in(name, account_id), c)
 
 
 @pytest.mark.parametrize("name", ["us_spring", "us_fall"])
 def test_the_idaho_number_waits_for_los_angeles_where_a_boise_borrower_does_not(runs, name):
     """(d) At the New York run Boise is open and Los Angeles is not: +1 208 without a timezone must wait for both."""
-    run = runs[name]
-    boise, idaho = utc(run.of("BOISE", "reminder")[0]["at"]), utc(run.of("ID", "reminder")[0]["at"])
+    run = runs(name)
+    boise, idaho = utc(run.of("BOISE", purpose="reminder")[0]["at"]), utc(run.of("ID", purpose="reminder")[0]["at"])
     assert in_window(boise, ("America/Boise",)) and not in_window(boise, ("America/Los_Angeles",))
     assert idaho > boise
     assert boise.astimezone(ZoneInfo("America/Boise")).date() == idaho.astimezone(ZoneInfo("America/Boise")).date()
@@ -323,12 +289,12 @@ def test_the_idaho_number_waits_for_los_angeles_where_a_boise_borrower_does_not(
 # ---------------------------------------------------------------------- (e) Hawaii and Shanghai, same due date
 @pytest.mark.parametrize("name", ["us_spring", "us_fall"])
 def test_hawaii_and_shanghai_both_get_the_reminder_on_their_own_d_plus_1(runs, name):
-    run = runs[name]
+    run = runs(name)
     d_plus_1 = DUE[name] + timedelta(days=1)
     for hnl_id, sha_id in (("HNL", "SHA"), ("HNL-TZ", "SHA-TZ")):
-        assert run.inputs[hnl_id]["due_date"] == run.inputs[sha_id]["due_date"]
-        [hnl] = run.of(hnl_id, "reminder")
-        [sha] = run.of(sha_id, "reminder")
+        assert INPUTS[name][hnl_id]["due_date"] == INPUTS[name][sha_id]["due_date"]
+        [hnl] = run.of(hnl_id, purpose="reminder")
+        [sha] = run.of(sha_id, purpose="reminder")
         hnl_at, sha_at = utc(hnl["at"]), utc(sha["at"])
         assert hnl_at.astimezone(ZoneInfo("Pacific/Honolulu")).date() == d_plus_1
         assert sha_at.astimezone(ZoneInfo("Asia/Shanghai")).date() == d_plus_1
@@ -356,7 +322,7 @@ def test_an_account_found_before_its_window_opens_is_contacted_when_it_opens_tha
     """NY-LATE is enrolled at 23:30 EDT on 10-30, due 11-01. The Europe run (09:00Z on 10-31) finds it due at 05:00 EDT,
     outside the window, on D-1, the last day of the pre-due reminder; the window opens at 08:00 EDT and the New York run
     at 10:00 EDT (14:00Z) should send it."""
-    run = runs["us_fall"]
+    run = runs("us_fall")
     assert "NY-LATE" in run.accounts
-    [pre_due] = run.of("NY-LATE", "pre_due")
+    [pre_due] = run.of("NY-LATE", purpose="pre_due")
     assert pre_due["at"] == "2026-10-31T14:00:00Z" and pre_due["local_time"] == "2026-10-31T10:00:00-04:00"

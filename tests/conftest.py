@@ -1,4 +1,4 @@
-"""Fixtures the end-to-end tests share: scenarios run once per module, lazily (their output: tests.support.ScenarioOutput)."""
+"""Fixtures every test directory shares: scenarios run once per module, lazily (their output: tests.support.ScenarioOutput)."""
 
 from __future__ import annotations
 
