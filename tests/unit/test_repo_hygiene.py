@@ -92,6 +92,7 @@ def test_the_tools_installed_by_the_makefile_are_pinned():
     installs = re.findall(r"pip install [^\n]*", makefile)
     assert installs
     for line in installs:
-        packages = [w for w in line.split()[2:] if not w.startswith("-")]
+        words = line.split(">", 1)[0].split()[2:]  # the command's words, before any redirection
+        packages = [w for w in words if not w.startswith("-")]
         for package in packages:
             assert package == "requirements-dev.txt" or "==" in package, line
