@@ -73,7 +73,7 @@ def _realistic_account(rng: random.Random, i: int, now: datetime, first_zone_onl
     for rule in DEFAULT_POLICY.rules:
         if rule.start >= day or (rule.action.value == "visit" and market.profile != "CN"):
             continue
-        if rule.condition in ("unreachable_or_refused", "legal_prerequisites") and rng.random() < 0.5:
+        if str(rule.condition) in ("unreachable_or_refused", "legal_prerequisites") and rng.random() < 0.5:
             continue
         last_day = min(day - 1, rule.end if rule.end is not None else day - 1)
         if rule.every is None:

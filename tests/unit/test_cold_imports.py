@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.local.template import load_template, resources_of_type
+from sim.local.stack import LOCAL_PARAMETERS
+from sim.local.template import load_template, placeholder_environment, resources_of_type
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 FUNCTION_RESOURCES = resources_of_type(load_template(), "AWS::Serverless::Function").values()
@@ -23,8 +24,12 @@ NEVER = ("aws_xray_sdk", "boto3", "asyncio", "aws_lambda_powertools.utilities.ba
 NOT_IN_INGEST = ("babel", "escalation.service.dispatch", "escalation.domain.messages")
 
 
+# The functions' settings as a deployment resolves them: each handler validates its own when imported.
+SETTINGS = placeholder_environment(load_template(), {"SenderIdentities": LOCAL_PARAMETERS["SenderIdentities"]})
+
+
 def loaded(module: str) -> set[str]:
-    env = {**os.environ, "PYTHONPATH": str(FUNCTIONS), "DETAILED_TRACING": "false", "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {**os.environ, **SETTINGS, "PYTHONPATH": str(FUNCTIONS), "DETAILED_TRACING": "false", "AWS_DEFAULT_REGION": "us-east-1"}
     probe = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
     return set(json.loads(subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout))
 

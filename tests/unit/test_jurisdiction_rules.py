@@ -451,7 +451,7 @@ def test_a_policy_with_an_unknown_field_or_a_reserved_rule_name_is_refused():
         Policy.from_dict({"name": "p", "rules": [rule], "owner": "x"})
     with pytest.raises(PolicyError, match=r"'confirmation' is reserved"):
         Policy.from_dict({"name": "p", "rules": [{**rule, "name": "confirmation"}]})
-    with pytest.raises(PolicyError, match=r"field 'condition' must be one of"):
+    with pytest.raises(PolicyError, match=r"field 'condition': unknown named condition 'sunny'"):
         Policy.from_dict({"name": "p", "rules": [{**rule, "condition": "sunny"}]})
 
 

@@ -144,7 +144,7 @@ def test_default_policy_is_the_domain_ladder():
     assert set(rules) == set(expected)
     for name, (action, stage, start, every, condition) in expected.items():
         rule = rules[name]
-        assert (rule.action, rule.stage, rule.start, rule.condition) == (action, stage, start, condition), name
+        assert (rule.action, rule.stage, rule.start, str(rule.condition)) == (action, stage, start, condition), name
         if every is not None:
             assert rule.every == every, name
             assert rule.end is None, name

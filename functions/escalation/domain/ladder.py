@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from . import conditions, promises
+from . import promises
 from .guardrails import blocked, closed_actions
 from .model import CONFIRMATION, PROMISE_REMINDER, Account, Action, Decision, LegalState, SkipReason, Stage, Status
 from .policy import Policy, Rule
@@ -156,7 +156,7 @@ def _rule_due(rule: Rule, account: Account, profile: Profile, today: date) -> bo
         return False
     if rule.action is VISIT and not profile.field_visits:
         return False
-    return conditions.holds(rule.condition, account, profile, today)
+    return rule.condition.holds(account, profile, today)
 
 
 def _next_day(rule: Rule, account: Account, profile: Profile, earliest: date, closed: frozenset[Action]) -> date | None:
@@ -172,8 +172,8 @@ def _next_day(rule: Rule, account: Account, profile: Profile, earliest: date, cl
         return None
     if rule.action in closed:
         return None
-    dated = conditions.day_dependent(rule.condition, profile)
-    if not dated and not conditions.holds(rule.condition, account, profile, earliest):
+    dated = rule.condition.day_dependent(profile)
+    if not dated and not rule.condition.holds(account, profile, earliest):
         # The condition reads the account's state alone, so it fails on every day: no need to find one.
         # (Most accounts are far from legal review, whose prerequisites fail for want of a visit.)
         return None
@@ -189,9 +189,8 @@ def _next_day(rule: Rule, account: Account, profile: Profile, earliest: date, cl
         # Its condition held above, and holds on every day. (Other conditions — visits, amounts,
         # promises — change only with an event, which re-queues the account.)
         return day
-    # Unreachability also comes with time: the quiet days after the last conversation.
-    found = conditions.first_day(rule.condition, account, profile, day)
-    return None if found is None or (last_day is not None and found > last_day) else found
+    # Days past due, and the quiet days after the last conversation (unreachability), come with time.
+    return rule.condition.first_day(account, profile, day, last_day)
 
 
 def _gate(account: Account, ctx: Context, rules: Iterable[Rule]) -> list[Decision]:

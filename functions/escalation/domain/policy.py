@@ -2,30 +2,37 @@
 
 A rule fires for an account on a local day when the day (relative to the due date) is
 inside [start, end], its cadence allows it (once, or `every` days since it last fired),
-and its condition holds. The default ladder is DOMAIN.md's; a lender ships its own as
-JSON of the same shape (``Policy.from_dict``).
+and its condition holds (escalation.domain.expressions: named conditions, comparisons of
+account facts, all/any/not). A policy also says which repayment plans agents may offer.
+The default ladder is DOMAIN.md's; a lender ships its own as JSON of the same shape
+(``Policy.from_dict``; schemas/policy.schema.json; docs/POLICIES.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
-from .conditions import CONDITIONS
+from .expressions import ALWAYS, Condition, ConditionError, parse_condition
 from .model import STATE_RULES, Action, Stage
 
 # A rule's days (start, end, every) are at most a century: beyond any ladder, and keeping the
 # ladder's date arithmetic far from the calendar's ends for the contract's due dates (2000-2199).
 MAX_RULE_DAYS = 36_500
 # The fields a policy document and each of its rules may have: anything else is refused, by name.
-POLICY_FIELDS = ("name", "rules")
+POLICY_FIELDS = ("$schema", "name", "description", "rules", "plans")
 RULE_FIELDS = ("name", "action", "stage", "start", "end", "every", "condition")
+PLAN_FIELDS = ("max_installments", "min_first_payment_share", "max_term_days")
+# A policy's or rule's name: what contacts, reports and the strategy map call it (a rule's is the contact's purpose).
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.+-]{0,62}")
 
 
 class PolicyError(ValueError):
@@ -40,7 +47,7 @@ class Rule:
     start: int  # first day relative to the due date (negative = before)
     end: int | None = None  # last day (inclusive); None = no end
     every: int | None = None  # cadence in days; None = once per account
-    condition: str = "always"
+    condition: Condition = ALWAYS
 
     # The offsets as timedeltas, made once per rule rather than once per account and rule: they
     # depend only on the frozen fields. Stored in the instance's __dict__ (not dataclass fields),
@@ -68,6 +75,9 @@ class Rule:
                 raise PolicyError(f"{where}: missing field '{key}'")
             return raw[key]
 
+        name = need("name")
+        if not isinstance(name, str) or not NAME.fullmatch(name):
+            raise PolicyError(f"{where}: field 'name' must be letters, digits, spaces or _ . + - (at most 63), got {name!r}")
         action_name, stage_name = need("action"), need("stage")
         try:
             action = Action(action_name)
@@ -77,19 +87,21 @@ class Rule:
             stage = Stage(stage_name)
         except ValueError:
             raise PolicyError(f"{where}: field 'stage' must be one of {[s.value for s in Stage]}") from None
+        try:
+            condition = parse_condition(raw.get("condition", "always"))
+        except ConditionError as exc:
+            raise PolicyError(f"{where}: {exc}") from None
         rule = cls(
-            name=str(need("name")),
+            name=name,
             action=action,
             stage=stage,
             start=_int(need("start"), where, "start"),
             end=None if raw.get("end") is None else _int(raw["end"], where, "end"),
             every=None if raw.get("every") is None else _int(raw["every"], where, "every"),
-            condition=str(raw.get("condition", "always")),
+            condition=condition,
         )
         if rule.name in STATE_RULES:
             raise PolicyError(f"{where}: field 'name': {rule.name!r} is reserved for the product's own texts")
-        if rule.condition not in CONDITIONS:
-            raise PolicyError(f"{where}: field 'condition' must be one of {list(CONDITIONS)}, got {rule.condition!r}")
         if rule.end is not None and rule.end < rule.start:
             raise PolicyError(f"{where}: field 'end' ({rule.end}) is before 'start' ({rule.start})")
         if rule.every is not None and rule.every < 1:
@@ -118,10 +130,42 @@ def _int(value: Any, where: str, name: str) -> int:
 
 
 @dataclass(frozen=True)
+class PlanLimits:
+    """The repayment plans agents may offer under a policy (DOMAIN.md: the strategy sets them)."""
+
+    max_installments: int = 6
+    min_first_payment_share: Decimal = Decimal("0.10")  # of the amount due when the plan is agreed
+    max_term_days: int = 180  # from the day the plan is agreed to the last installment
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> PlanLimits:
+        if not isinstance(raw, dict):
+            raise PolicyError(f"policy: field 'plans' must be an object with {', '.join(PLAN_FIELDS)}")
+        _refuse_unknown(raw, PLAN_FIELDS, "policy plans")
+        limits = cls()
+        installments = _int(raw.get("max_installments", limits.max_installments), "policy plans", "max_installments")
+        term = _int(raw.get("max_term_days", limits.max_term_days), "policy plans", "max_term_days")
+        share_raw = raw.get("min_first_payment_share", str(limits.min_first_payment_share))
+        try:
+            share = Decimal(str(share_raw)) if not isinstance(share_raw, bool) else Decimal("NaN")
+        except InvalidOperation:
+            share = Decimal("NaN")
+        if installments < 1:
+            raise PolicyError("policy plans: field 'max_installments' must be at least 1")
+        if term < 1:
+            raise PolicyError("policy plans: field 'max_term_days' must be at least 1")
+        if not share.is_finite() or not Decimal(0) <= share <= Decimal(1):
+            raise PolicyError(f"policy plans: field 'min_first_payment_share' must be a share from 0 to 1, got {share_raw!r}")
+        return cls(max_installments=installments, min_first_payment_share=share, max_term_days=term)
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     rules: tuple[Rule, ...]
-    version: str
+    version: str  # "<name>@<fingerprint of the document>": what every contact records
+    plans: PlanLimits | None = PlanLimits()  # None: no repayment plans under this policy
+    description: str = ""
 
     def rules_on(self, day: int) -> tuple[Rule, ...]:
         """The rules whose [start, end] contains `day` (days since the due date), in ladder order."""
@@ -152,6 +196,12 @@ class Policy:
         if not isinstance(raw, dict):
             raise PolicyError("policy: must be a JSON object with 'name' and 'rules'")
         _refuse_unknown(raw, POLICY_FIELDS, "policy")
+        name = raw.get("name", "custom")
+        if not isinstance(name, str) or not NAME.fullmatch(name):
+            raise PolicyError(f"policy: field 'name' must be letters, digits, spaces or _ . + - (at most 63), got {name!r}")
+        description = raw.get("description", "")
+        if not isinstance(description, str):
+            raise PolicyError("policy: field 'description' must be text")
         rules_raw = raw.get("rules")
         if not isinstance(rules_raw, list) or not rules_raw:
             raise PolicyError("policy: field 'rules' must be a non-empty list")
@@ -163,9 +213,12 @@ class Policy:
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise PolicyError(f"policy: duplicate rule name(s) {duplicated}")
+        plans_raw = raw.get("plans")  # absent: the default limits; false: no plans under this policy
+        plans = None if plans_raw is False else PlanLimits() if plans_raw is None else PlanLimits.from_dict(plans_raw)
         # The version is the content's fingerprint, so two different ladders never share one.
-        digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:10]
-        return cls(name=str(raw.get("name", "custom")), rules=rules, version=f"{raw.get('name', 'custom')}@{digest}")
+        content = {k: v for k, v in raw.items() if k != "$schema"}
+        digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:10]
+        return cls(name=name, rules=rules, version=f"{name}@{digest}", plans=plans, description=description)
 
 
 DEFAULT_LADDER: dict[str, Any] = {
