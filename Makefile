@@ -90,15 +90,16 @@ test: lint validate
 build: $(SAM_VENV)/.installed
 	$(SAM_ENV) $(SAM) build
 
-# `make deploy ENV=dev|prod [IDENTITIES=file]`: the same lint and validation as `make test`, then tools/deploy.py says what it
-# will deploy (stack, region, parameters) and runs the project's own SAM CLI with deploy/<ENV>.sender-identities.json.
+# `make deploy ENV=dev|prod [CONFIGURATION=file]`: the same lint and validation as `make test`, then tools/deploy.py says what
+# it will deploy (stack, region, parameters, configuration), runs the project's own SAM CLI, and deploys the lender
+# configuration (deploy/<ENV>.configuration.json: senders, policies, strategy) to AppConfig.
 .PHONY: deploy
 deploy:
-	@test -n "$(ENV)" || { echo "usage: make deploy ENV=dev|prod [IDENTITIES=file.json]" >&2; exit 2; }
+	@test -n "$(ENV)" || { echo "usage: make deploy ENV=dev|prod [CONFIGURATION=file.json]" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(VENV)/.installed
-	$(PY) tools/deploy.py $(ENV) --dry-run $(if $(IDENTITIES),--identities $(IDENTITIES))
+	$(PY) tools/deploy.py $(ENV) --dry-run $(if $(CONFIGURATION),--configuration $(CONFIGURATION))
 	@$(MAKE) --no-print-directory lint validate
-	$(SAM_ENV) $(PY) tools/deploy.py $(ENV) --sam $(SAM) $(if $(IDENTITIES),--identities $(IDENTITIES))
+	$(SAM_ENV) $(PY) tools/deploy.py $(ENV) --sam $(SAM) $(if $(CONFIGURATION),--configuration $(CONFIGURATION))
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .aws-sam-build.log out .pytest_cache .ruff_cache

@@ -10,6 +10,9 @@
     python -m ops --stack collections-prod runs report 2026-03-04
     python -m ops --stack collections-prod runs redrive RUN
     python -m ops --stack collections-dev smoke --phone +12125550100
+    python -m ops config validate deploy/dev.configuration.json          (offline: no --stack needed)
+    python -m ops --stack collections-prod config deploy deploy/prod.configuration.json
+    python -m ops --stack collections-prod config show
 
 The options (--stack, --profile, --region, --endpoint-url, --json) may come before or after the command.
 Errors print one line on stderr and exit 2.
@@ -20,8 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+from . import configuration
 from .commands import Ops, OpsError, local_stack_resources, stack_resources
 
 
@@ -73,6 +78,12 @@ def parser() -> argparse.ArgumentParser:
     smoke = _options(add("smoke", help="verify a stack: one synthetic account, a run, its text to PHONE, then paused"), top=False)
     smoke.add_argument("--phone", required=True, help="the team's own test phone (E.164): it receives the text")
 
+    config_help = "the lender configuration: senders, policies, strategy"
+    config = add("config", help=config_help).add_subparsers(dest="config_command", required=True)
+    for verb, what in (("validate", "check a configuration file (offline)"), ("deploy", "validate and deploy a configuration file")):
+        leaf(config, verb, help=what).add_argument("file", help="the configuration JSON (docs/POLICIES.md)")
+    leaf(config, "show", help="the deployed configuration: version, policies, strategy map")
+
     timeline = _options(add("timeline", help="what we sent a borrower, and why"), top=False)
     timeline.add_argument("account_id")
     timeline.add_argument("--reveal", action="store_true", help="show phone numbers unmasked")
@@ -92,6 +103,10 @@ def run(args: argparse.Namespace, ops: Ops) -> Any:
         return ops.runs_on(args.date) if args.runs_command == "report" else ops.redrive(args.run)
     if args.command == "smoke":
         return ops.smoke(args.phone)
+    if args.command == "config":
+        if args.config_command == "deploy":
+            return configuration.deploy(ops.client("appconfig"), ops.resources, Path(args.file))
+        return configuration.show(ops.client("appconfig"), ops.resources)
     return ops.timeline(args.account_id, reveal=args.reveal)
 
 
@@ -115,6 +130,8 @@ def render(args: argparse.Namespace, result: Any) -> str:
         return _runs_text(result)
     if args.command == "runs":
         return f"run {result['run']}: {result['how']}" + (f" {result['execution']}" if result.get("execution") else "")
+    if args.command == "config":
+        return _configuration_text(result)
     if args.command == "smoke":
         head = f"smoke account {result['account_id']}: run {result['run']} {result['status']}"
         lines = [f"{head}; {len(result['contacts'])} contact(s), then paused"]
@@ -123,6 +140,25 @@ def render(args: argparse.Namespace, result: Any) -> str:
             lines.append("  no contact yet: is the borrower's window open now (08:00-21:00 at the number), and the SMS sender running?")
         return "\n".join(lines)
     return _timeline_text(result)
+
+
+def _configuration_text(result: dict[str, Any]) -> str:
+    if result.get("version") is None:
+        return result["note"]
+    head = f"lender configuration {result['version']}"
+    if result.get("appconfig_version"):
+        head += f" (AppConfig version {result['appconfig_version']})"
+    if "state" in result:
+        head = f"deployment {result['deployment']} {result['state']}: {head}"
+    lines = [head, f"  senders: {', '.join(result['senders']) or '-'}", "  policies:"]
+    lines += [f"    {name:<20} {p['version']:<32} {', '.join(p['rules'])}" for name, p in result["policies"].items()]
+    lines.append(f"  default policy: {result['default']}")
+    lines += [f"  product {k}: {v}" for k, v in sorted(result["by_product"].items())]
+    lines += [f"  segment {k}: {v}" for k, v in sorted(result["by_segment"].items())]
+    for e in result["experiments"]:
+        scope = ", ".join(f"{k} {e[k]}" for k in ("product", "segment") if e.get(k)) or "every account"
+        lines.append(f"  experiment {e['name']} ({scope}): {e['champion']} vs {e['challenger']} at {e['challenger_share']}")
+    return "\n".join(lines)
 
 
 def _runs_text(rows: list[dict[str, Any]]) -> str:
@@ -182,9 +218,15 @@ def _timeline_text(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None, ops: Ops | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    if not args.stack:
+    offline = args.command == "config" and args.config_command == "validate"
+    if not args.stack and not offline:
         p.error("the following arguments are required: --stack")
     try:
+        if offline:
+            config, _ = configuration.validate_file(Path(args.file))
+            result = configuration.summary(config)
+            print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else f"{args.file}: valid\n" + _configuration_text(result))
+            return 0
         if ops is None:
             import boto3
 
@@ -197,7 +239,7 @@ def main(argv: list[str] | None = None, ops: Ops | None = None) -> int:
             else:
                 ops = Ops(stack_resources(session, args.stack), session)
         print(render(args, run(args, ops)))
-    except OpsError as exc:
+    except (OpsError, configuration.ConfigurationRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # AWS errors (credentials, throttling, missing stack): one line, not a traceback

@@ -70,13 +70,13 @@ class Ops:
     session: Any
     endpoint_url: str | None = None  # a local stack's (make local); None: AWS
 
-    def _client(self, service: str) -> Any:
+    def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint_url) if self.endpoint_url else self.session.client(service)
 
     def now(self) -> datetime:
         """When an operator's decision happens: now; on a local stack, the evening of its last simulated day."""
         if self.endpoint_url:
-            ssm, stack = self._client("ssm"), self.resources.get("AWS::StackName", "local")
+            ssm, stack = self.client("ssm"), self.resources.get("AWS::StackName", "local")
             try:
                 day = ssm.get_parameter(Name=LOCAL_CLOCK_PARAMETER.format(stack=stack))["Parameter"]["Value"]
                 return datetime.combine(date.fromisoformat(day), AFTER_THE_DAYS_RUNS, tzinfo=UTC)
@@ -87,7 +87,7 @@ class Ops:
     # ------------------------------------------------------------------ legal reviews
     def pending_reviews(self) -> list[dict[str, Any]]:
         """Legal reviews waiting for a person: one row per running review execution."""
-        sfn = self._client("stepfunctions")
+        sfn = self.client("stepfunctions")
         rows = []
         arn = self.resources["LegalReviewStateMachine"]
         pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=arn, statusFilter="RUNNING")
@@ -124,7 +124,7 @@ class Ops:
         }
         bus = self.resources["BorrowerEventBus"]
         entry = {"Source": OPS_SOURCE, "DetailType": "legal_decision", "Detail": json.dumps(detail), "EventBusName": bus}
-        response = self._client("events").put_events(Entries=[entry])
+        response = self.client("events").put_events(Entries=[entry])
         if response.get("FailedEntryCount"):
             raise OpsError(f"the bus refused the decision: {response['Entries'][0].get('ErrorMessage', 'unknown error')}")
         return {"account_id": account_id, "decision": decision, "reviewer": detail["reviewer"], "event_id": detail["event_id"]}
@@ -139,7 +139,7 @@ class Ops:
         }
         bus = self.resources["BorrowerEventBus"]
         entry = {"Source": OPS_SOURCE, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": bus}
-        response = self._client("events").put_events(Entries=[entry])
+        response = self.client("events").put_events(Entries=[entry])
         if response.get("FailedEntryCount"):
             raise OpsError(f"the bus refused the event: {response['Entries'][0].get('ErrorMessage', 'unknown error')}")
         return detail
@@ -186,7 +186,7 @@ class Ops:
                    "due_date": (now + timedelta(days=1)).date().isoformat(), "product": "smoke"}  # fmt: skip
         self._put_event("new_account", account_id, {"account": account})
         self._wait(lambda: self._item(account_id) is not None, wait_seconds, f"{account_id} was not enrolled (see RejectedEventsQueue)")
-        sfn, name = self._client("stepfunctions"), f"smoke-{account_id}"
+        sfn, name = self.client("stepfunctions"), f"smoke-{account_id}"
         run = sfn.start_execution(
             stateMachineArn=self.resources["DailyRunStateMachine"],
             name=name,
@@ -231,7 +231,7 @@ class Ops:
             wanted = datetime.fromisoformat(day).date()
         except ValueError:
             raise OpsError(f"date: expected YYYY-MM-DD, got {day!r}") from None
-        sfn, s3 = self._client("stepfunctions"), self._client("s3")
+        sfn, s3 = self.client("stepfunctions"), self.client("s3")
         rows = []
         arn = self.resources["DailyRunStateMachine"]
         for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
@@ -255,7 +255,7 @@ class Ops:
         Either is safe: every side effect is claimed per (account, day, action, rule), so what the
         first attempt did is not done again (docs/RELIABILITY.md).
         """
-        sfn = self._client("stepfunctions")
+        sfn = self.client("stepfunctions")
         arn = self.resources["DailyRunStateMachine"].replace(":stateMachine:", ":execution:") + f":{run}"
         try:
             described = sfn.describe_execution(executionArn=arn)
@@ -274,7 +274,7 @@ class Ops:
     # ------------------------------------------------------------------ what did we send, and why
     def account(self, account_id: str) -> dict[str, Any]:
         item = (
-            self._client("dynamodb")
+            self.client("dynamodb")
             .get_item(TableName=self.resources["AccountsTable"], Key={"account_id": {"S": account_id}}, ConsistentRead=True)
             .get("Item")
         )
@@ -285,7 +285,7 @@ class Ops:
     def timeline(self, account_id: str, reveal: bool = False) -> dict[str, Any]:
         """The account as it stands and every contact in the audit log, oldest first, each with its rule."""
         account = self.account(account_id)
-        ddb = self._client("dynamodb")
+        ddb = self.client("dynamodb")
         contacts: list[dict[str, Any]] = []
         query = {"TableName": self.resources["ContactsTable"], "KeyConditionExpression": "account_id = :a"}
         query["ExpressionAttributeValues"] = {":a": {"S": account_id}}

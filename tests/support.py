@@ -10,11 +10,23 @@ from typing import Any
 
 
 def enroll(raw: dict[str, Any], at: datetime, default_profile: str = "CN") -> bool:
-    """Enrol an account on the running local stack as the ingest function would (its sender identities, its default profile)."""
+    """Enrol an account on the running local stack as the ingest function would (the deployed lender configuration)."""
     from escalation.config import Settings
+    from escalation.service import configuration
     from escalation.service.ingest import enroll as enroll_raw
 
-    return enroll_raw(raw, at, replace(Settings.from_env(), default_profile=default_profile))
+    settings = replace(Settings.from_env(), default_profile=default_profile)
+    return enroll_raw(raw, at, settings, configuration.deployed(settings))
+
+
+def ingest(event: dict[str, Any], at: datetime) -> str:
+    """Apply a borrower event (domain form) on the running local stack as the ingest function would."""
+    from escalation.config import Settings
+    from escalation.service import configuration
+    from escalation.service.ingest import ingest as ingest_event
+
+    settings = Settings.from_env()
+    return ingest_event(event, at, settings, configuration.deployed(settings))
 
 
 def utc(value: str) -> datetime:

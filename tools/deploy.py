@@ -1,19 +1,20 @@
-"""`make deploy ENV=dev|prod`: deploy one samconfig environment with its sender identities, saying first what it will do.
+"""`make deploy ENV=dev|prod`: deploy one samconfig environment and its lender configuration, saying first what it will do.
 
-    python tools/deploy.py ENV [--identities FILE] [--sam PATH] [--dry-run]
+    python tools/deploy.py ENV [--configuration FILE] [--sam PATH] [--dry-run]
 
 Refuses, with one line naming what is wrong and before anything reaches AWS: an environment samconfig.toml does
-not define, one without CAPABILITY_IAM and CAPABILITY_AUTO_EXPAND, a missing identities file (default
-deploy/<ENV>.sender-identities.json) or identities the functions would refuse (escalation.domain.sender). Then it
-prints the stack, region and parameters, and runs `sam build` and `sam deploy --config-env ENV` with the
-environment's own parameter overrides plus SenderIdentities (SAM replaces, not merges, overrides given on the
-command line). `make deploy` runs the same lint and validation as `make test` before this.
+not define, one without CAPABILITY_IAM and CAPABILITY_AUTO_EXPAND, a missing lender configuration (default
+deploy/<ENV>.configuration.json: sender identities, policies, strategy map) or one the functions would refuse
+(ops/configuration.py: the published schema, then the functions' own loader). Then it prints the stack, region,
+parameters and configuration, and runs `sam build`, `sam deploy --config-env ENV`, and `python -m ops config deploy`
+(AppConfig validates the document again before it deploys it). `make deploy` runs the same lint and validation as
+`make test` before this.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import shlex
 import subprocess
 import sys
@@ -35,28 +36,28 @@ class Plan:
     stack: str
     region: str
     capabilities: tuple[str, ...]
-    overrides: tuple[str, ...]  # "Key=Value" as SAM reads them, SenderIdentities last
-    profiles: tuple[str, ...]  # the identities' keys, for the printout
+    overrides: tuple[str, ...]  # "Key=Value" as SAM reads them (the environment's own)
+    configuration: Path  # the lender configuration file
+    holds: str  # what it holds, for the printout
 
-    def commands(self, sam: str) -> list[list[str]]:
-        return [
-            [sam, "build"],
-            [sam, "deploy", "--config-env", self.env, "--parameter-overrides", *self.overrides],
-        ]
+    def commands(self, sam: str, python: str = sys.executable) -> list[list[str]]:
+        deploy = [sam, "deploy", "--config-env", self.env] + (["--parameter-overrides", *self.overrides] if self.overrides else [])
+        ops = [python, "-m", "ops", "--stack", self.stack, "--region", self.region, "config", "deploy", str(self.configuration)]
+        return [[sam, "build"], deploy, ops]
 
     def describe(self) -> str:
-        shown = [o if not o.startswith("SenderIdentities=") else f"SenderIdentities=<{', '.join(self.profiles)}>" for o in self.overrides]
         return "\n".join(
             [
                 f"deploy: environment {self.env!r} -> stack {self.stack!r} in {self.region}",
-                f"  capabilities: {' '.join(self.capabilities)}",
-                f"  parameters:   {' '.join(shown)}",
-                "  then: sam build; sam deploy (the change set is shown for confirmation)",
+                f"  capabilities:  {' '.join(self.capabilities)}",
+                f"  parameters:    {' '.join(self.overrides) or '(the template defaults)'}",
+                f"  configuration: {self.configuration.name}: {self.holds}",
+                "  then: sam build; sam deploy (the change set is shown for confirmation); python -m ops config deploy",
             ]
         )
 
 
-def plan(env: str, identities: Path | None = None, samconfig: Path = ROOT / "samconfig.toml") -> Plan:
+def plan(env: str, configuration: Path | None = None, samconfig: Path = ROOT / "samconfig.toml") -> Plan:
     config = tomllib.loads(samconfig.read_text(encoding="utf-8"))
     deploy = config.get(env, {}).get("deploy", {}).get("parameters")
     if env == "default" or deploy is None:
@@ -71,51 +72,49 @@ def plan(env: str, identities: Path | None = None, samconfig: Path = ROOT / "sam
     for key in ("stack_name", "region"):
         if not deploy.get(key):
             raise DeployError(f"samconfig.toml [{env}.deploy.parameters]: {key} is required")
-    path = identities or ROOT / "deploy" / f"{env}.sender-identities.json"
-    senders = _identities(path)
+    path = configuration or ROOT / "deploy" / f"{env}.configuration.json"
+    holds = _configuration(path)
     overrides = tuple(shlex.split(str(deploy.get("parameter_overrides", ""))))
-    if any(o.startswith("SenderIdentities=") for o in overrides):
-        raise DeployError(f"samconfig.toml [{env}.deploy.parameters]: SenderIdentities belongs in {path.name}, not in samconfig")
-    value = json.dumps(senders, ensure_ascii=False, separators=(",", ":")).replace("\\", "\\\\").replace("'", "\\'")
-    return Plan(env, deploy["stack_name"], deploy["region"], capabilities, (*overrides, f"SenderIdentities='{value}'"), tuple(senders))
+    return Plan(env, deploy["stack_name"], deploy["region"], capabilities, overrides, path, holds)
 
 
-def _identities(path: Path) -> dict:
-    sys.path.insert(0, str(ROOT / "functions"))
-    from escalation.domain.sender import SenderError, Senders
+def _configuration(path: Path) -> str:
+    """What the file holds, once it passed the checks the functions and AppConfig will make."""
+    sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
+    from ops.configuration import ConfigurationRefused, validate_file
 
     if not path.is_file():
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         raise DeployError(
-            f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: no sender identities for this environment; "
-            "write the lender's own (shape: infra/sender-identities.example.json; docs/OPERATIONS.md, Deploy). There is no default."
+            f"{shown}: no lender configuration for this environment; write the lender's own sender identities (and any "
+            "policies and strategy) — shape: deploy/dev.configuration.json, docs/POLICIES.md. There is no default."
         )
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        Senders.parse(raw, path.name)
-    except json.JSONDecodeError as exc:
-        raise DeployError(f"{path.name}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    except SenderError as exc:
+        config, _ = validate_file(path)
+    except ConfigurationRefused as exc:
         raise DeployError(str(exc)) from None
-    return raw
+    senders = ", ".join(sorted(config.senders.identities)) if config.senders else "-"
+    return f"senders {senders}; policies {', '.join(sorted(config.policies))}; default {config.strategy.default}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tools/deploy.py", description=__doc__.splitlines()[0])
     parser.add_argument("env")
-    parser.add_argument("--identities", type=Path, help="sender identities JSON (default: deploy/<env>.sender-identities.json)")
+    parser.add_argument("--configuration", type=Path, help="lender configuration JSON (default: deploy/<env>.configuration.json)")
     parser.add_argument("--sam", default=str(ROOT / ".venv-sam" / "bin" / "sam"), help="the SAM CLI to use (the project's own)")
     parser.add_argument("--dry-run", action="store_true", help="print what would be done, and stop")
     args = parser.parse_args(argv)
     try:
-        deployment = plan(args.env, args.identities)
+        deployment = plan(args.env, args.configuration)
     except DeployError as exc:
         print(f"deploy refused: {exc}", file=sys.stderr)
         return 2
     print(deployment.describe(), flush=True)
     if args.dry_run:
         return 0
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)])}  # for `python -m ops`
     for command in deployment.commands(args.sam):
-        done = subprocess.run(command, cwd=ROOT, check=False)  # noqa: S603 - the project's own SAM CLI, arguments from the plan
+        done = subprocess.run(command, cwd=ROOT, env=env, check=False)  # noqa: S603 - the project's own tools, arguments from the plan
         if done.returncode:
             return done.returncode
     return 0

@@ -9,14 +9,11 @@ but its template block lacks fails locally too, not first in AWS.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from .domain.sender import SenderError, Senders
 
 
 class ConfigError(ValueError):
@@ -42,13 +39,21 @@ def _int_between(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def _senders(value: str) -> Senders:
-    try:
-        return Senders.parse(json.loads(value), "SENDER_IDENTITIES")
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON ({exc.msg})") from None
-    except SenderError as exc:
-        raise ValueError(str(exc).removeprefix("SENDER_IDENTITIES: ")) from None
+@dataclass(frozen=True)
+class AppConfigRef:
+    """Where AppConfig keeps the lender configuration (template.yaml's LenderConfig* resources: their ids)."""
+
+    application: str
+    environment: str
+    profile: str
+
+
+def _lender_config(env: Mapping[str, str]) -> AppConfigRef:
+    ident = _text(r"[A-Za-z0-9._-]{1,128}", "an AppConfig id or name")
+    return AppConfigRef(*(_read(env, name, ident) for name in LENDER_CONFIG_VARIABLES))
+
+
+LENDER_CONFIG_VARIABLES = ("LENDER_CONFIG_APPLICATION", "LENDER_CONFIG_ENVIRONMENT", "LENDER_CONFIG_PROFILE")
 
 
 def _pacing(env: Mapping[str, str]) -> float:
@@ -74,7 +79,7 @@ _READERS: dict[str, tuple[str, Callable[[str], Any]] | Callable[[Mapping[str, st
     "batch_size": ("BATCH_SIZE", _int_between(1, 100)),
     "sms_seconds_per_send": _pacing,
     "default_profile": ("DEFAULT_PROFILE", _text(r"CN|US|EU", "CN, US or EU")),
-    "sender_identities": ("SENDER_IDENTITIES", _senders),
+    "lender_config": _lender_config,
 }
 # Not from template.yaml: how contacts are timed. "wall" (the real clock) unless the local harness says "run".
 _OPTIONAL = {"clock": ("CLOCK", _text(r"wall|run", "wall or run"), "wall")}
@@ -104,7 +109,7 @@ class Settings:
     sms_seconds_per_send: float = 0.0  # pacing: each sender takes at least this long per SMS (senders / SMS per second)
     clock: str = "wall"  # "wall": contact time is the real clock; "run": the run's scheduled instant (simulations)
     default_profile: str = "CN"  # the profile of an account that sets none and whose number's country has none
-    sender_identities: Senders | None = None  # SENDER_IDENTITIES (template.yaml's SenderIdentities; no default)
+    lender_config: AppConfigRef | None = None  # where the deployed lender configuration is (escalation.service.configuration)
     loaded: frozenset[str] = frozenset()  # the settings read and validated (a handler's needs); the others keep their defaults
 
     @classmethod
@@ -126,15 +131,14 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Every setting the environment has, unvalidated where missing (tools, tests and the harness's own use)."""
         source = os.environ if env is None else env
-        present = [n for n, r in _READERS.items() if callable(r) or source.get(r[0])]
-        try:
-            return cls.load(*present, env=source)
-        except ConfigError:
-            return cls.load(*(n for n in present if n != "sms_seconds_per_send"), env=source)
+        present = [n for n, r in _READERS.items() if not callable(r) and source.get(r[0])]
+        present += [n for n, r in _READERS.items() if callable(r) and _readable(r, source)]
+        return cls.load(*present, env=source)
 
-    @property
-    def senders(self) -> Senders:
-        identities = self.sender_identities
-        if identities is None:
-            raise ConfigError("SENDER_IDENTITIES: not set (template.yaml's SenderIdentities parameter has no default)")
-        return identities
+
+def _readable(reader: Callable[[Mapping[str, str]], Any], env: Mapping[str, str]) -> bool:
+    try:
+        reader(env)
+    except ConfigError:
+        return False
+    return True

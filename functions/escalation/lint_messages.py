@@ -2,7 +2,7 @@
 
 Renders every text at its worst (``domain.message_rules``) for the longest identities a deployment
 may configure, the example identities of ``infra/sender-identities.example.json`` (the local stack's)
-and the identities configured in the environment (SENDER_IDENTITIES, as the functions read them),
+and the identities of every lender configuration the repository deploys (``deploy/*.configuration.json``),
 checks each against its profile's rules, and exits 0 when all pass or 1 after printing one line per problem.
 """
 
@@ -16,17 +16,20 @@ from .domain.message_rules import SENDERS, lint_samples, worst_case_samples
 from .domain.profiles import PROFILES
 from .domain.sender import Senders
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "infra" / "sender-identities.example.json"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "infra" / "sender-identities.example.json"
+DEPLOYED = ROOT / "deploy"  # <env>.configuration.json: what `make deploy ENV=<env>` deploys
 
 
 def main() -> int:
-    from .config import Settings  # reads the environment only; no AWS client
+    from .domain.strategy import Configuration
 
     senders = [*SENDERS]
     if EXAMPLE.exists():
         senders.append(Senders.parse(json.loads(EXAMPLE.read_text(encoding="utf-8")), EXAMPLE.name))
-    if (configured := Settings.from_env().sender_identities) is not None:
-        senders.append(configured)
+    for path in sorted(DEPLOYED.glob("*.configuration.json")):
+        if (configured := Configuration.from_json(path.read_bytes()).senders) is not None:
+            senders.append(configured)
     samples = worst_case_samples(PROFILES, senders)
     problems = lint_samples(samples, PROFILES)
     if not problems:

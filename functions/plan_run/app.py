@@ -8,7 +8,7 @@ from escalation.observability import observed
 from escalation.service.runs import plan
 
 logger = make_logger()
-NEEDS = ("manifest_bucket", "batch_size")
+NEEDS = ("manifest_bucket", "batch_size", "lender_config")
 SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 

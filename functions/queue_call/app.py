@@ -8,7 +8,7 @@ from escalation.observability import observed
 from escalation.service.dispatch import Request, dispatch
 
 logger = make_logger()
-NEEDS = ("call_queue_url",)
+NEEDS = ("manifest_bucket", "call_queue_url")
 SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 

@@ -8,7 +8,7 @@ from escalation.observability import observed
 from escalation.service.dispatch import Request, dispatch
 
 logger = make_logger()
-NEEDS = ("legal_review_state_machine_arn",)
+NEEDS = ("manifest_bucket", "legal_review_state_machine_arn")
 SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 

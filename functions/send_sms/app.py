@@ -16,7 +16,7 @@ from escalation.service.dispatch import Request, count_dispatches, dispatch
 from escalation.sqs_batch import handle_batch
 
 logger = make_logger()
-NEEDS = ("sender_identities", "sms_seconds_per_send")
+NEEDS = ("manifest_bucket", "sms_seconds_per_send")
 SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 

@@ -140,7 +140,17 @@ def decision_context(account: Any, now: datetime) -> Any:
     """
     from escalation.service.context import context_for
 
-    return context_for(account, now)
+    return context_for(account, now, local_configuration())
+
+
+@functools.cache
+def local_configuration() -> Any:
+    """The local stack's lender configuration (the default ladder for every account), parsed once."""
+    from escalation.domain.strategy import Configuration
+
+    from ..local.stack import LOCAL_CONFIGURATION
+
+    return Configuration.from_dict(LOCAL_CONFIGURATION)
 
 
 def load_accounts(rows: list[tuple[Any, datetime | None]]) -> float:

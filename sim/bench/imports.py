@@ -16,7 +16,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ..local.stack import LOCAL_PARAMETERS
 from ..local.template import ROOT, load_template, placeholder_environment
 from .shape import handler_modules
 
@@ -44,7 +43,7 @@ def import_env(detailed_tracing: bool = False) -> dict[str, str]:
     (each handler validates its own at import), and the deployed default for tracing (no X-Ray SDK) unless asked."""
     return {
         **os.environ,
-        **placeholder_environment(load_template(), {"SenderIdentities": LOCAL_PARAMETERS["SenderIdentities"]}),
+        **placeholder_environment(load_template(), {}),
         "PYTHONPATH": str(packaged_code()),
         "PYTHONDONTWRITEBYTECODE": "1",
         "AWS_DEFAULT_REGION": "us-east-1",

@@ -142,6 +142,9 @@ def resource_id(template: dict[str, Any], value: Any) -> str:
                 if machine["Type"] == "AWS::Serverless::StateMachine" and isinstance(sm_name, dict) and "Fn::Sub" in sm_name:
                     text = text.replace(f"{STATES_ARN}:stateMachine:{sm_name['Fn::Sub']}", name)
                     text = text.replace(f"{STATES_ARN}:execution:{sm_name['Fn::Sub']}:", f"{name}:execution:")
+            # An AppConfig configuration: application/<app>/environment/<env>/configuration/<profile> -> the profile.
+            if found := re.fullmatch(r"arn:\$\{AWS::Partition\}:appconfig:.*/configuration/\$\{(\w+)\}", text):
+                return found.group(1)
             text = re.sub(r"^\$\{(\w+)\.Arn\}", r"\1", text)
             if "${" not in text and not text.startswith("arn:"):
                 return text

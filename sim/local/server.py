@@ -33,6 +33,7 @@ from ops.commands import LOCAL_CLOCK_PARAMETER, LOCAL_RESOURCES_PARAMETER
 
 from ..scenarios.files import ScenarioError, instant_of, load_scenario
 from ..scenarios.replay import Replay
+from . import appconfig
 from .stack import REGION, LocalStack
 from .template import ROOT
 
@@ -56,6 +57,8 @@ class LocalServer:
         self.stack.start()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.moto.start()
+        # AppConfig beyond moto's (sim/local/appconfig.py) for the endpoint's clients too, on this process's state.
+        self.moto._server.app = appconfig.wsgi(self.moto._server.app)
         self.replay = Replay(scenario, self.stack)
         with self.lock:
             self.replay.enroll_accounts()

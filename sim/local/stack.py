@@ -28,21 +28,23 @@ from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 from moto import mock_aws
 
+from . import appconfig
 from .template import ROOT, load_template, resolve, resources_of_type
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 FUNCTIONS_DIR = ROOT / "functions"
-# The local stack's sender identities: a fictional lender (a deployment gives its own, template.yaml SenderIdentities).
+# The local stack's sender identities: a fictional lender (a deployment deploys its own lender configuration).
 SENDERS_FILE = ROOT / "infra" / "sender-identities.example.json"
+# The lender configuration a local stack starts with: the fictional lender, the default ladder for every account.
+LOCAL_CONFIGURATION: dict[str, Any] = {"senders": json.loads(SENDERS_FILE.read_text(encoding="utf-8"))}
 # Parameter values for the local stack: two due-index shards instead of 32 (each shard is one query per
 # run; moto answers slowly); local sends are not paced (the pacing itself is unit-tested), so simulations
-# stay fast; the example identities of a fictional lender.
+# stay fast.
 LOCAL_PARAMETERS = {
     "LogLevel": "WARNING",
     "DueShards": "2",
     "SmsPerSecond": "100000",
-    "SenderIdentities": json.dumps(json.loads(SENDERS_FILE.read_text(encoding="utf-8")), ensure_ascii=False),
 }
 # What only the harness needs, kept out of the deployed template's parameters (DESIGN.md): moto's Distributed Map
 # runs STANDARD children only, and the simulated clock times contacts by the run's scheduled instant.
@@ -78,6 +80,8 @@ class LocalStack:
     # Map children whose histories moto does not expose) as {"function", "event", "result"}: the state payloads.
     record_invocations: bool = False
     invocations: list[dict[str, Any]] = field(default_factory=list)
+    # The lender configuration deployed when the stack starts (None: LOCAL_CONFIGURATION); `deploy_configuration` for more.
+    configuration: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.template = load_template()
@@ -116,10 +120,15 @@ class LocalStack:
         if not os.environ.get("SIM_DEBUG"):
             logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         boto3.setup_default_session(region_name=REGION)
+        # moto has no AppConfig environments, deployments or data plane: sim/local/appconfig.py answers those.
+        appconfig.reset()
+        appconfig.install()
+        appconfig.attach(boto3.DEFAULT_SESSION)
         _speed_up_moto_stepfunctions()
         self._create_data_and_messaging()
         self._create_event_buses()
         self._declare_functions()
+        self._create_lender_config()
         self._create_state_machines()
         os.environ.update(self.function_environment())
         if str(FUNCTIONS_DIR) not in sys.path:
@@ -130,6 +139,7 @@ class LocalStack:
         _RUNNING[0] = self
         boto3.DEFAULT_SESSION.events.register("before-call.lambda.Invoke", _invoke_on_running_stack)
         _refuse_sms_to_opted_out_numbers()
+        self.deploy_configuration(self.configuration if self.configuration is not None else LOCAL_CONFIGURATION)
 
     def stop(self) -> None:
         if _RUNNING[0] is self:
@@ -276,6 +286,63 @@ class LocalStack:
             self.functions[name] = {"logical": logical, "handler": res["Properties"]["Handler"]}
             self.refs[logical] = name
             self.attrs[(logical, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+    def _create_lender_config(self) -> None:
+        """The AppConfig application, environment, profile (with its LAMBDA validator) and deployment strategy."""
+        client = boto3.client("appconfig", region_name=REGION)
+        kinds = ("Application", "Environment", "ConfigurationProfile", "DeploymentStrategy")
+        for kind in kinds:  # in this order: each refers to the ones before
+            for logical, res in resources_of_type(self.template, f"AWS::AppConfig::{kind}").items():
+                props = resolve(res["Properties"], self.refs, self.attrs)
+                if kind == "Application":
+                    self.refs[logical] = client.create_application(Name=props["Name"])["Id"]
+                elif kind == "Environment":
+                    self.refs[logical] = client.create_environment(ApplicationId=props["ApplicationId"], Name=props["Name"])["Id"]
+                elif kind == "ConfigurationProfile":
+                    fields = {k: props[k] for k in ("ApplicationId", "Name", "LocationUri", "Type", "Validators") if k in props}
+                    self.refs[logical] = client.create_configuration_profile(**fields)["Id"]
+                else:
+                    fields = {k: props[k] for k in ("Name", "DeploymentDurationInMinutes", "GrowthFactor", "FinalBakeTimeInMinutes")}
+                    self.refs[logical] = client.create_deployment_strategy(**fields, ReplicateTo=props.get("ReplicateTo", "NONE"))["Id"]
+
+    def deploy_configuration(self, document: dict[str, Any]) -> str:
+        """Deploy a lender configuration as `ops config deploy` does: a hosted version, validated, deployed at once.
+
+        Raises botocore's BadRequestException (the validator's message) when the document is refused."""
+        from escalation.service import configuration
+
+        client = boto3.client("appconfig", region_name=REGION)
+        refs = {
+            kind: self._only(f"AWS::AppConfig::{kind}")
+            for kind in ("Application", "Environment", "ConfigurationProfile", "DeploymentStrategy")
+        }
+        body = json.dumps(document, ensure_ascii=False).encode()
+        version = client.create_hosted_configuration_version(
+            ApplicationId=refs["Application"],
+            ConfigurationProfileId=refs["ConfigurationProfile"],
+            Content=body,
+            ContentType="application/json",
+        )["VersionNumber"]
+        client.start_deployment(
+            ApplicationId=refs["Application"],
+            EnvironmentId=refs["Environment"],
+            DeploymentStrategyId=refs["DeploymentStrategy"],
+            ConfigurationProfileId=refs["ConfigurationProfile"],
+            ConfigurationVersion=str(version),
+        )
+        configuration.forget()  # the functions read the new version at once (deployed: within their cache's seconds)
+        return str(version)
+
+    def pin_configuration(self, run_id: str) -> None:
+        """What PlanRun does first, for a test that calls a run's functions without planning it."""
+        from escalation.config import Settings
+        from escalation.service import configuration
+
+        configuration.snapshot(run_id, Settings.load("manifest_bucket", "lender_config", env=self.function_environment("PlanRunFunction")))
+
+    def _only(self, kind: str) -> str:
+        (logical,) = resources_of_type(self.template, kind)
+        return self.refs[logical]
 
     def _create_state_machines(self) -> None:
         sfn = boto3.client("stepfunctions", region_name=REGION)

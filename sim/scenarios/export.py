@@ -61,9 +61,9 @@ def contact_json(c: Any) -> dict[str, Any]:
         "to": c.to,
         "text": c.text,
         "run_id": c.run_id,
-        "policy": c.policy_version.split("@", 1)[0],
+        "policy": c.policy or c.policy_version.split("@", 1)[0],
         "policy_version": c.policy_version,
-        "arm": "-",  # champion/challenger experiments are not run by this version
+        "arm": c.arm or "-",
         "profile": c.profile,
         "key": c.key,  # the idempotency key: local day#action#rule
         "provider_id": c.provider_id,  # SNS message id, SQS message id, or "unconfirmed" after a crash
@@ -82,6 +82,13 @@ def account_json(a: Any) -> dict[str, Any]:
         "fees": str(a.fees),
         "currency": a.currency,
         "profile": a.profile,
+        "due_date": a.due_date.isoformat(),
+        "timezone": a.timezone,
+        "product": a.product,
+        "segment": a.segment,
+        "policy": a.policy,
+        "arm": a.arm or "-",
+        "experiment": a.experiment,
         "hold_reason": a.hold_reason,
         "holds": {reason: until.isoformat() if until else None for reason, until in sorted(a.holds.items())},
         "opted_out": sorted(a.opted_out),

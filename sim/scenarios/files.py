@@ -8,7 +8,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,10 @@ from ..local.faults import validate_fault
 from ..local.stack import SENDERS_FILE
 
 PROFILES = ("CN", "US", "EU")
-# The keys of a scenario file (SCENARIOS.md). Strategies (`policies`, `strategy`) are described there but
-# not supported by this version: a file that carries them is refused rather than run on the default ladder.
-TOP_LEVEL = ("name", "start_date", "days", "profile", "accounts", "events", "faults")
-NOT_SUPPORTED = ("policies", "strategy")
+# The keys of a scenario file (docs/SCENARIOS.md). `policies`, `strategy` and `senders` make the lender
+# configuration deployed before the first day; `deployments` deploy changes to it at given instants.
+TOP_LEVEL = ("name", "start_date", "days", "profile", "accounts", "events", "faults", "policies", "strategy", "senders", "deployments")
+CONFIGURATION_KEYS = ("policies", "strategy", "senders")
 # Keys every event may have besides its type's fields: when it happens, who it is about, who sends it.
 EVENT_KEYS = ("at", "type", "account_id", "event_id", "source", "principal")
 SOURCES = ("lender.core", "collections.ops")  # escalation.contract.SOURCE, OPS_SOURCE
@@ -61,6 +61,9 @@ class Scenario:
     accounts: list[dict[str, Any]]
     events: list[dict[str, Any]]
     faults: list[dict[str, Any]]
+    # The lender configuration deployed before the first day, and (instant, configuration) deployments after it.
+    configuration: dict[str, Any] = field(default_factory=dict)
+    deployments: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -89,8 +92,6 @@ def validate(raw: dict[str, Any], where: str) -> Scenario:
         return ScenarioError(f"{where}: {item}: {message}")
 
     for key in raw:
-        if key in NOT_SUPPORTED:
-            raise fail(_shown_key(key), "strategies in scenario files are not supported by this version")
         if key not in TOP_LEVEL:
             raise fail(_shown_key(key), f"unknown top-level key; expected {', '.join(TOP_LEVEL)}")
     start = _date(raw.get("start_date"), lambda m: fail("start_date", m))
@@ -126,7 +127,43 @@ def validate(raw: dict[str, Any], where: str) -> Scenario:
         _date(fault.get("date"), lambda m, i=i: fail(f"faults[{i}].date", m))
         validate_fault(fault, f"faults[{i}]", fail)
     events.sort(key=lambda e: _instant(e["at"], lambda m: fail("events", m)))
-    return Scenario(str(raw.get("name", where)), start, days, profile, accounts, events, faults)
+    configuration = _configuration(raw, where)
+    deployments = _deployments(raw.get("deployments", []), configuration, where, fail)
+    return Scenario(str(raw.get("name", where)), start, days, profile, accounts, events, faults, configuration, deployments)
+
+
+def _configuration(raw: dict[str, Any], where: str, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The lender configuration the file's policies, strategy and senders make (the local lender's senders by
+    default), checked by the functions' own loader: refused naming the field, as `ops config deploy` would."""
+    from escalation.domain.strategy import Configuration, ConfigurationError
+
+    from ..local.stack import LOCAL_CONFIGURATION
+
+    document = dict(base or LOCAL_CONFIGURATION) | {k: raw[k] for k in CONFIGURATION_KEYS if k in raw}
+    try:
+        Configuration.from_dict(document)
+    except ConfigurationError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+    return document
+
+
+def _deployments(
+    raw: Any, first: dict[str, Any], where: str, fail: Callable[[str, str], ScenarioError]
+) -> list[tuple[datetime, dict[str, Any]]]:
+    """Each deployment: {"at": instant, and any of policies, strategy, senders}; what it omits stays as it was."""
+    if not isinstance(raw, list):
+        raise fail("deployments", "must be a list")
+    out, current = [], first
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or "at" not in item:
+            raise fail(f"deployments[{i}]", "must be an object with 'at' and any of policies, strategy, senders")
+        unknown = [k for k in item if k not in ("at", *CONFIGURATION_KEYS)]
+        if unknown:
+            raise fail(f"deployments[{i}].{unknown[0]}", "unknown key; expected at, policies, strategy, senders")
+        instant = _instant(item["at"], lambda m, i=i: fail(f"deployments[{i}].at", m))
+        current = _configuration(item, f"{where}: deployments[{i}]", current)
+        out.append((instant, current))
+    return sorted(out, key=lambda d: d[0])
 
 
 def _account(raw: Any, item: str, fail: Callable[[str, str], ScenarioError], default_profile: str) -> dict[str, Any]:

@@ -47,12 +47,14 @@ class Replay:
     def enroll_accounts(self) -> None:
         """The scenario's accounts, enrolled at the start of its first day (as the lender's core system would)."""
         from escalation.config import Settings
+        from escalation.service import configuration
         from escalation.service.ingest import enroll
 
         start_instant = datetime.combine(self.scenario.start, time(0), tzinfo=UTC)
         settings = replace(Settings.from_env(), default_profile=self.scenario.profile)
+        config = configuration.deployed(settings)
         for raw in self.scenario.accounts:
-            enroll(raw, start_instant, settings)
+            enroll(raw, start_instant, settings, config)
 
     def run_day(self, day: date) -> dict[str, int]:
         """Every scheduled run of one date, in time order, then the day's snapshot; what the runs did."""
@@ -62,10 +64,13 @@ class Replay:
         return self.day_counts(day)
 
     def run(self) -> None:
+        self.stack.deploy_configuration(self.scenario.configuration)  # the file's policies and strategy (else the default)
         self.enroll_accounts()
         timeline: list[tuple[datetime, int, Any]] = []
         for event in self.scenario.events:
             timeline.append((instant_of(event["at"]), 0, event))
+        for instant, document in self.scenario.deployments:
+            timeline.append((instant, -1, document))  # before an event or a run at the same instant
         for offset in range(self.scenario.days):
             day = self.scenario.start + timedelta(days=offset)
             for instant, schedule in run_instants(self.stack, day):
@@ -77,7 +82,10 @@ class Replay:
         self.injector.install(self.stack)
         try:
             for instant, kind, item in timeline:
-                if kind == 0 and instant >= end:
+                if kind <= 0 and instant >= end:
+                    continue
+                if kind == -1:
+                    self.stack.deploy_configuration(item)
                     continue
                 fault_day = instant.date() if kind == 0 else item[0]
                 if fault_day not in armed:

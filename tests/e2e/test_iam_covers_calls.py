@@ -105,6 +105,8 @@ def iam_requests(service: str, operation: str, params: dict[str, Any], named: di
     if service == "sns":
         target = named[params["TopicArn"]] if "TopicArn" in params else "*"  # an SMS to a number has no ARN
         return [(f"sns:{operation}", target)]
+    if service == "appconfigdata":  # the data plane is authorized as appconfig:<operation> on the configuration
+        return [(f"appconfig:{operation}", "LenderConfigProfile")]
     if service == "states":
         if "stateMachineArn" in params:
             return [(f"states:{operation}", named[params["stateMachineArn"]])]
@@ -119,6 +121,7 @@ def observed(tmp_path_factory) -> dict[str, list[tuple[str, str, str]]]:
     from sim.scenarios import run_scenario
 
     calls: list[tuple[str, str, str, dict[str, Any]]] = []
+    invoked: set[str] = set()
     stacks: list[LocalStack] = []
     make_api_call, call_handler, start = BaseClient._make_api_call, LocalStack.call_handler, LocalStack.start
 
@@ -129,6 +132,7 @@ def observed(tmp_path_factory) -> dict[str, list[tuple[str, str, str]]]:
         return make_api_call(self, operation, params)
 
     def attributed(self: LocalStack, logical: str, event: dict[str, Any]) -> Any:
+        invoked.add(logical)  # a function may make no AWS call at all (the configuration validator)
         outer, _current.function = getattr(_current, "function", None), logical
         try:
             return call_handler(self, logical, event)
@@ -140,6 +144,12 @@ def observed(tmp_path_factory) -> dict[str, list[tuple[str, str, str]]]:
         start(self)
 
     patch = pytest.MonkeyPatch()
+    # Every read of the deployed configuration goes to AppConfig (no cache), so that each function's own reads are seen.
+    from escalation.aws import lender_config
+    from sim.local import appconfig
+
+    patch.setattr(lender_config, "MAX_AGE_SECONDS", 0)
+    patch.setattr(appconfig, "enforce_poll_interval", False)
     patch.setattr(BaseClient, "_make_api_call", recording)
     patch.setattr(LocalStack, "call_handler", attributed)
     patch.setattr(LocalStack, "start", kept)
@@ -152,7 +162,7 @@ def observed(tmp_path_factory) -> dict[str, list[tuple[str, str, str]]]:
     (stack,) = stacks
     named = {str(physical): logical for logical, physical in stack.refs.items() if logical in stack.template["Resources"]}
     named |= {str(value): logical for (logical, attr), value in stack.attrs.items() if attr == "Arn"}
-    out: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    out: dict[str, list[tuple[str, str, str]]] = defaultdict(list, {function: [] for function in invoked})
     for function, service, operation, params in calls:
         out[function] += [(action, resource, operation) for action, resource in iam_requests(service, operation, params, named)]
     out["__summary__"] = [("", "", json.dumps(summary["contacts"]))]
@@ -180,6 +190,10 @@ def test_the_scenario_exercises_every_function_and_path(observed):
         ("ReturnToLadderFunction", "dynamodb:GetItem"),
         ("SyncOptOutsFunction", "sns:ListPhoneNumbersOptedOut"),
         ("SyncOptOutsFunction", "dynamodb:UpdateItem"),  # moto's SNS lists a few numbers as opted out
+        ("PlanRunFunction", "appconfig:GetLatestConfiguration"),  # the configuration in force, copied to the run
+        ("PlanRunFunction", "s3:PutObject"),
+        ("AssessAccountsFunction", "s3:GetObject"),  # the run's copy
+        ("IngestEventsFunction", "appconfig:GetLatestConfiguration"),
     ]:
         assert expected in actions, expected
 

@@ -9,6 +9,7 @@ The escalation.aws / escalation.service modules bind table names from the enviro
 so they are imported only once the local stack has set that environment.
 """
 
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ import pytest
 from sim.local.stack import ACCOUNT, REGION, LocalStack
 from sim.local.template import ROOT, load_template, resources_of_type
 from tests.support import enroll
+from tests.support import ingest as ingest_event
 
 EVENTS = ROOT / "events"
 FUNCTIONS = sorted(resources_of_type(load_template(), "AWS::Serverless::Function"))
@@ -38,6 +40,7 @@ A1 = {
     "product": "credit-line",
 }
 ENROLLED_AT = datetime(2026, 2, 20, tzinfo=UTC)
+RUN_IDS = ("AsiaRun-20260304T0200", "AsiaRun-20260331T0200", "AsiaRun-20260430T0200")
 
 
 def event_file(logical: str) -> dict:
@@ -50,10 +53,7 @@ def enroll_a1() -> None:
 
 
 def ingest(event: dict, at: str) -> str:
-    from escalation.config import Settings
-    from escalation.service.ingest import ingest
-
-    return ingest({"account_id": "A-1", **event}, datetime.fromisoformat(at), Settings.from_env())
+    return ingest_event({"account_id": "A-1", **event}, datetime.fromisoformat(at))
 
 
 def unanswered_calls() -> None:
@@ -239,6 +239,14 @@ def ingest_events(stack: LocalStack, event: dict) -> None:
     assert (account.status.value, account.balance + account.fees) == ("paid", 0)
 
 
+def validate_configuration(stack: LocalStack, event: dict) -> None:
+    result = stack.call_handler("ValidateConfigurationFunction", event)
+    assert result["valid"] and "gentle" in result["policies"]
+    bad = event | {"content": base64.b64encode(b'{"senders": {}, "strategy": {"default": "missing"}}').decode()}
+    with pytest.raises(Exception, match="senders"):
+        stack.call_handler("ValidateConfigurationFunction", bad)
+
+
 CHECKS: dict[str, Callable[[LocalStack, dict], None]] = {
     "SyncOptOutsFunction": sync_opt_outs,
     "PlanRunFunction": plan_run,
@@ -253,6 +261,7 @@ CHECKS: dict[str, Callable[[LocalStack, dict], None]] = {
     "ReferToLegalFunction": refer_to_legal,
     "ReturnToLadderFunction": return_to_ladder,
     "IngestEventsFunction": ingest_events,
+    "ValidateConfigurationFunction": validate_configuration,
 }
 
 
@@ -267,5 +276,7 @@ def test_event_file_runs_on_the_local_stack(logical: str):
     assert path.is_file(), f"missing {path.relative_to(ROOT)} (sam local invoke {logical} -e {path.relative_to(ROOT)})"
     event = event_file(logical)
     with LocalStack() as stack:
+        for run_id in RUN_IDS:  # what PlanRun does first in each of the runs the files name
+            stack.pin_configuration(run_id)
         CHECKS[logical](stack, event)
         assert stack.handler_errors == []

@@ -12,6 +12,7 @@ import pytest
 
 from sim.local.stack import LocalStack, opt_out_at_provider
 from tests.support import enroll as enroll_account
+from tests.support import ingest as ingest_event
 
 DUE = "2026-03-01"
 PRE_DUE_RUN = "2026-02-26T02:00:00Z"  # 10:00 in Shanghai on D-3
@@ -46,10 +47,7 @@ def enroll(*raws: dict, at: datetime = ENROLLED_AT) -> None:
 
 
 def ingest(event: dict, at: str) -> str:
-    from escalation.config import Settings
-    from escalation.service.ingest import ingest
-
-    return ingest(event, datetime.fromisoformat(at.replace("Z", "+00:00")), Settings.from_env())
+    return ingest_event(event, datetime.fromisoformat(at.replace("Z", "+00:00")))
 
 
 def contacts(account_id: str):
@@ -73,6 +71,7 @@ def plan(stack: LocalStack, as_of: str, run_id: str = "run-1") -> tuple[dict, li
 def assess(stack: LocalStack, as_of: str, *account_ids: str, run_id: str = "run-1") -> list[dict]:
     """The batch's decisions: its SMS as posted to the outbox, the others as the Map's dispatch states get them."""
     event = {"run_id": run_id, "as_of": as_of, "batch": 0, "account_ids": list(account_ids)}
+    stack.pin_configuration(run_id)  # what PlanRun does first: the run decides under the configuration in force
     decisions = stack.call_handler("AssessAccountsFunction", event)["decisions"]
     return stack.queue_messages("SmsOutbox") + decisions
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from sim.local.stack import LOCAL_PARAMETERS
 from sim.local.template import load_template, placeholder_environment, resources_of_type
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
@@ -25,7 +24,7 @@ NOT_IN_INGEST = ("babel", "escalation.service.dispatch", "escalation.domain.mess
 
 
 # The functions' settings as a deployment resolves them: each handler validates its own when imported.
-SETTINGS = placeholder_environment(load_template(), {"SenderIdentities": LOCAL_PARAMETERS["SenderIdentities"]})
+SETTINGS = placeholder_environment(load_template(), {})
 
 
 def loaded(module: str) -> set[str]:

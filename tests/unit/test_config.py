@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import ast
-import json
 
 import pytest
 
 from escalation.config import ConfigError, Settings
-from sim.local.stack import LOCAL_PARAMETERS
 from sim.local.template import ROOT, load_template, placeholder_environment, resources_of_type
 
 TEMPLATE = load_template()
 FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
-ENV = placeholder_environment(TEMPLATE, {"SenderIdentities": LOCAL_PARAMETERS["SenderIdentities"]})
+ENV = placeholder_environment(TEMPLATE, {})
 
 
 def handler_needs(logical: str) -> tuple[str, ...] | None:
@@ -28,7 +26,7 @@ def handler_needs(logical: str) -> tuple[str, ...] | None:
 
 def own_environment(logical: str) -> dict[str, str]:
     """Globals and the function's own block only, as its Lambda gets them."""
-    return placeholder_environment(TEMPLATE, {"SenderIdentities": LOCAL_PARAMETERS["SenderIdentities"]}, logical)
+    return placeholder_environment(TEMPLATE, {}, logical)
 
 
 @pytest.mark.parametrize("logical", sorted(FUNCTIONS))
@@ -55,8 +53,7 @@ def test_a_missing_variable_fails_naming_it() -> None:
         ("VISIT_QUEUE_URL", "visit-queue", "visit_queue_url", "a queue URL"),
         ("REVIEWER_TOPIC_ARN", "reviewers", "reviewer_topic_arn", "an ARN"),
         ("DEFAULT_PROFILE", "UK", "default_profile", "CN, US or EU"),
-        ("SENDER_IDENTITIES", "{not json", "sender_identities", "not JSON"),
-        ("SENDER_IDENTITIES", json.dumps({"CN": {}}), "sender_identities", ""),
+        ("LENDER_CONFIG_PROFILE", "a/b", "lender_config", "an AppConfig id or name"),
         ("SMS_PER_SECOND", "0", "sms_seconds_per_send", "a positive rate"),
         ("CLOCK", "sometimes", "batch_size", "wall or run"),
     ],
@@ -70,9 +67,7 @@ def test_a_malformed_variable_fails_naming_it(variable: str, value: str, need: s
 
 def test_what_a_handler_does_not_name_is_not_read() -> None:
     settings = Settings.load("batch_size", env={"BATCH_SIZE": "25"})
-    assert (settings.batch_size, settings.manifest_bucket, settings.clock) == (25, "", "wall")
-    with pytest.raises(ConfigError, match="SENDER_IDENTITIES"):
-        _ = settings.senders
+    assert (settings.batch_size, settings.manifest_bucket, settings.clock, settings.lender_config) == (25, "", "wall", None)
 
 
 def test_an_unknown_setting_is_a_programming_error_named() -> None:

@@ -16,6 +16,7 @@ SAMCONFIG = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
 DEPLOY_ENVS = {name: env["deploy"]["parameters"] for name, env in SAMCONFIG.items() if isinstance(env, dict) and "deploy" in env}
 # Names that exist only for the local harness (sim/local/stack.py: LOCAL_SUBSTITUTIONS, LOCAL_ENVIRONMENT).
 HARNESS_ONLY = ("Clock", "MapChildExecutionType")
+EXAMPLE_SENDERS = json.loads((ROOT / "infra" / "sender-identities.example.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("env", sorted(DEPLOY_ENVS))
@@ -33,11 +34,14 @@ def test_each_environment_is_its_own_stack_and_the_default_is_not_a_debug_dev():
 
 
 def test_no_identity_has_a_default_and_no_real_company_is_named():
-    parameters = load_template()["Parameters"]
-    assert "Default" not in parameters["SenderIdentities"]
-    assert not {"LenderName", "SmsSignature", "SupportPhone", "PayHint"} & set(parameters)
+    template = load_template()
+    # Sender identities live only in the lender configuration a deployment brings (AppConfig); none ships.
+    assert not {"SenderIdentities", "LenderName", "SmsSignature", "SupportPhone", "PayHint"} & set(template["Parameters"])
+    assert "AWS::AppConfig::HostedConfigurationVersion" not in {r["Type"] for r in template["Resources"].values()}
+    assert not (ROOT / "deploy" / "prod.configuration.json").exists()
     shipped = "".join(
-        (ROOT / f).read_text(encoding="utf-8") for f in ("template.yaml", "samconfig.toml", "infra/sender-identities.example.json")
+        (ROOT / f).read_text(encoding="utf-8")
+        for f in ("template.yaml", "samconfig.toml", "infra/sender-identities.example.json", "deploy/dev.configuration.json")
     )
     for real in ("Shengbei", "省呗", "400-800-1234"):
         assert real not in shipped
@@ -54,32 +58,37 @@ def test_the_due_shard_count_may_change_either_way():
     assert "Only ever raise it" not in description and "either way" in description
 
 
-def test_make_deploy_says_what_it_will_do_and_passes_the_identities():
+def test_make_deploy_says_what_it_will_do_then_deploys_the_configuration():
     deployment = plan("dev")
     assert (deployment.stack, deployment.region) == ("collections-escalation-dev", "us-east-1")
-    assert deployment.overrides[:2] == ("LogLevel=DEBUG", "DueShards=32")
-    value = deployment.overrides[-1].removeprefix("SenderIdentities='").removesuffix("'")
-    assert json.loads(value.replace("\\'", "'")) == json.loads((ROOT / "deploy/dev.sender-identities.json").read_text("utf-8"))
-    assert "SenderIdentities=<CN, US, EU>" in deployment.describe()
-    sam = deployment.commands("sam")
-    assert sam[0] == ["sam", "build"] and sam[1][:4] == ["sam", "deploy", "--config-env", "dev"]
+    assert deployment.overrides == ("LogLevel=DEBUG", "DueShards=32")
+    assert "dev.configuration.json: senders CN, EU, US; policies default-ladder" in deployment.describe()
+    build, sam_deploy, config_deploy = deployment.commands("sam", "python")
+    assert build == ["sam", "build"] and sam_deploy[:4] == ["sam", "deploy", "--config-env", "dev"]
+    assert config_deploy[:2] == ["python", "-m"] and config_deploy[-3:] == ["config", "deploy", str(ROOT / "deploy/dev.configuration.json")]
+    assert config_deploy[config_deploy.index("--stack") + 1] == "collections-escalation-dev"
 
 
-def test_make_deploy_refuses_without_identities_naming_the_file(tmp_path):
-    with pytest.raises(DeployError, match=r"no sender identities for this environment.*There is no default"):
+def test_make_deploy_refuses_without_a_configuration_naming_the_file(tmp_path):
+    with pytest.raises(DeployError, match=r"missing\.json: no lender configuration for this environment.*There is no default"):
         plan("dev", tmp_path / "missing.json")
 
 
 @pytest.mark.parametrize(
-    ("identities", "message"),
+    ("document", "message"),
     [
-        ({"US": {"lender_name": "X", "support_phone": "+1 800", "pay_hint": "y", "motto": "z"}}, r"US\.motto: unknown field"),
-        ({"CN": {"lender_name": "示例", "support_phone": "400-000-0000", "pay_hint": "在App中还款"}}, "signature not configured"),
+        ({"senders": {"US": {"lender_name": "X", "support_phone": "+1 800", "pay_hint": "y", "motto": "z"}}}, r"US\.motto: unknown field"),
+        ({"senders": {"CN": {"lender_name": "示例", "support_phone": "400-000-0000", "pay_hint": "在App"}}}, "signature not configured"),
+        ({"policies": {}}, "'senders' is a required property"),
+        ({"senders": EXAMPLE_SENDERS, "strategy": {"default": "missing"}}, "strategy.default: names policy 'missing'"),
+        ({"senders": EXAMPLE_SENDERS, "policies": {"p": {"rules": [{"name": "r", "action": "sms", "stage": "early", "start": 1,
+                                                               "condition": {"fact": "mood", "op": "==", "value": 1}}]}}},
+         "policies/p/rules/0/condition"),
     ],
-)
-def test_make_deploy_refuses_identities_the_functions_would_refuse(tmp_path, identities, message):
-    path = tmp_path / "identities.json"
-    path.write_text(json.dumps(identities), encoding="utf-8")
+)  # fmt: skip
+def test_make_deploy_refuses_a_configuration_the_functions_would_refuse(tmp_path, document, message):
+    path = tmp_path / "configuration.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(DeployError, match=message):
         plan("dev", path)
 

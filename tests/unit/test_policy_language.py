@@ -241,3 +241,39 @@ def test_the_schema_key_does_not_change_the_version():
     assert (
         Policy.from_dict({**DEFAULT_LADDER, "$schema": "../schemas/policy.schema.json"}).version == Policy.from_dict(DEFAULT_LADDER).version
     )
+
+
+def test_every_sms_rule_has_a_text_by_name_stage_or_template():
+    policy = Policy.from_dict(
+        {
+            "name": "texts",
+            "rules": [
+                {"name": "reminder", "action": "sms", "stage": "follow_up", "start": 1},  # its name is a text
+                {"name": "nudge", "action": "sms", "stage": "early", "start": 2},  # its stage's
+                {"name": "late", "action": "sms", "stage": "legal", "start": 3},
+                {"name": "soft", "action": "sms", "stage": "follow_up", "start": 4, "template": "reminder"},
+            ],
+        }
+    )
+    assert [policy.text_template(n) for n in ("reminder", "nudge", "late", "soft", "confirmation")] == [
+        "reminder", "reminder", "follow_up", "reminder", "confirmation"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"name": "x", "action": "call", "stage": "early", "start": 1, "template": "reminder"},
+        {"name": "x", "action": "sms", "stage": "early", "start": 1, "template": "threat"},
+    ],
+)
+def test_a_template_only_names_a_text_of_an_sms_rule(rule):
+    with pytest.raises(PolicyError, match="field 'template' names the text of an sms rule"):
+        Policy.from_dict({"name": "p", "rules": [rule]})
+
+
+def test_the_texts_a_rule_may_name_exist_in_every_language():
+    from escalation.domain.messages import PURPOSES
+    from escalation.domain.policy import TEXT_TEMPLATES
+
+    assert set(TEXT_TEMPLATES) <= set(PURPOSES)

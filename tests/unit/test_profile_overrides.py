@@ -56,15 +56,16 @@ def test_bad_overrides_are_refused_naming_the_key_and_setting(raw, message):
 
 
 def test_the_service_reads_overrides_from_the_environment_and_versions_them(monkeypatch):
+    from escalation.domain.policy import DEFAULT_POLICY
     from escalation.service.context import policy_version, profile_of
 
     account = Account("A", "+12125550187", Decimal("10"), "USD", date(2026, 3, 1), profile="US", product="auto-loan")
     monkeypatch.setenv("PROFILE_OVERRIDES", "{}")
-    shipped = policy_version()
+    shipped = policy_version(DEFAULT_POLICY)
     assert profile_of(account) == PROFILES["US"]
     monkeypatch.setenv("PROFILE_OVERRIDES", json.dumps({"US/auto-loan": {"sms_per_day": 0}}))
     assert profile_of(account).sms_per_day == 0
-    assert policy_version().startswith(shipped + "+profiles@") and policy_version() != shipped
+    assert policy_version(DEFAULT_POLICY).startswith(shipped + "+profiles@") and policy_version(DEFAULT_POLICY) != shipped
     monkeypatch.setenv("PROFILE_OVERRIDES", '{"US": {"sms_per_day": "many"}}')
     with pytest.raises(ValueError, match=r"US\.sms_per_day"):
         profile_of(account)

@@ -221,7 +221,16 @@ def test_command_line_refuses_an_invalid_file_with_one_line(tmp_path):
     ("change", "where", "reason"),
     [
         (lambda r: r.update(policy="firm"), "policy", "unknown top-level key"),
-        (lambda r: r.update(policies={}), "policies", "not supported by this version"),
+        (lambda r: r.update(policies={"p": {"rules": [{"name": "r", "action": "sms", "stage": "early", "start": 1,
+                                                         "condition": {"fact": "mood", "op": "==", "value": 1}}]}}),
+         "policies.p", "policy rule #1 (r): field 'condition.fact': unknown fact 'mood'"),
+        (lambda r: r.update(strategy={"default": "missing"}), "strategy.default", "names policy 'missing', which is not in policies"),
+        (lambda r: r.update(strategy={"experiment": {"name": "e", "champion": "default-ladder", "challenger": "default-ladder",
+                                                     "challenger_share": 1.5}}),
+         "strategy.experiment.challenger_share", "expected a share from 0 to 1"),
+        (lambda r: r.update(deployments=[{"at": "soon"}]), "deployments[0].at", ""),
+        (lambda r: r.update(deployments=[{"at": "2026-03-03T00:00:00Z", "strategy": {"default": "gone"}}]),
+         "deployments[0]: strategy.default", "names policy 'gone'"),
         (lambda r: r["accounts"][0].update(nickname="Li"), "accounts[0].nickname", "unexpected field"),
         (lambda r: r["accounts"][0].update(locale="de-DE"), "accounts[0].locale", "no SMS templates for locale 'de-DE'"),
         (lambda r: r["accounts"][1].update(locale="zh-CN"), None, None),  # a US account in Chinese: an identity exists

@@ -81,6 +81,7 @@ BAD_POLICIES = [
     {"name": "p", "rules": [{**RULE, "condition": {"all": []}}]},
     {"name": "p", "rules": [{**RULE, "condition": {"all": ["always"], "any": ["always"]}}]},
     {"name": "p", "rules": [RULE], "plans": {"max_installments": 0}},
+    {"name": "p", "rules": [{**RULE, "action": "sms", "template": "threat"}]},
     {"name": "p", "rules": [RULE], "plans": {"min_first_payment_share": 2}},
 ]
 

@@ -23,6 +23,9 @@ RECORD = ("dynamodb:PutItem", "ContactsTable")  # the audit record: conditional 
 NUMBER = ("dynamodb:GetItem", "NumbersTable")  # the number's suppression record (numbers.status)
 CLOSE_NUMBER = ("dynamodb:UpdateItem", "NumbersTable")  # a channel closed on a number (numbers.close)
 REVIEW = "LegalReviewStateMachine"
+# The deployed lender configuration (configuration.deployed: AppConfig's data plane, through Powertools Parameters).
+LENDER_CONFIG = {(f"appconfig:{call}", "LenderConfigProfile") for call in ("StartConfigurationSession", "GetLatestConfiguration")}
+RUN_CONFIG = ("s3:GetObject", "ManifestBucket/runs/*/configuration.json")  # the run's copy (configuration.for_run)
 # Step Functions' log delivery (vended logs) has no resource-level permissions: AWS requires Resource "*".
 LOG_DELIVERY = {
     "logs:CreateLogDelivery",
@@ -50,11 +53,14 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("states:SendTaskFailure", REVIEW),
         DECRYPT,
         DATA_KEY,
-    },
-    # runs.plan: due_account_ids (Query on the due index), the manifest.
-    "PlanRunFunction": {
+    }
+    | LENDER_CONFIG,
+    # runs.plan: the configuration in force (copied to the run), due_account_ids (Query on the due index), the manifest.
+    "PlanRunFunction": LENDER_CONFIG
+    | {
         ("dynamodb:Query", "AccountsTable/index/due"),
         ("s3:PutObject", "ManifestBucket/runs/*/manifest.json"),
+        ("s3:PutObject", "ManifestBucket/runs/*/configuration.json"),
         ("s3:GetObject", "ManifestBucket/state/due-shards.json"),
         ("s3:PutObject", "ManifestBucket/state/due-shards.json"),
         ("s3:ListBucket", "ManifestBucket"),  # so that a missing state object is a 404, not a 403
@@ -72,6 +78,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         RECORD,
         ("sqs:SendMessage", "SmsOutbox"),
         ("s3:PutObject", "ManifestBucket/runs/*/batches/*"),
+        RUN_CONFIG,
         ("states:StartExecution", REVIEW),
         ("states:SendTaskHeartbeat", REVIEW),
         ("states:SendTaskFailure", REVIEW),
@@ -82,10 +89,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     # dispatch: claim/release (UpdateItem), why a claim was refused (GetItem), the number's record, record
     # (TransactWriteItems: PutItem + UpdateItem); sms.send_sms, and a number SNS refuses as opted out closed.
     # Reading the outbox is the SQS event source's (SAM adds its poller policy).
-    "SendSmsFunction": ACCOUNTS_RW | {RECORD, NUMBER, CLOSE_NUMBER, ("sns:Publish", "*"), DECRYPT},
-    "QueueCallFunction": ACCOUNTS_RW | {RECORD, NUMBER, ("sqs:SendMessage", "CallQueue"), DECRYPT, DATA_KEY},
-    "QueueVisitFunction": ACCOUNTS_RW | {RECORD, NUMBER, ("sqs:SendMessage", "VisitQueue"), DECRYPT, DATA_KEY},
-    "RequestLegalReviewFunction": ACCOUNTS_RW | {RECORD, NUMBER, ("states:StartExecution", REVIEW), DECRYPT},
+    "SendSmsFunction": ACCOUNTS_RW | {RECORD, NUMBER, CLOSE_NUMBER, RUN_CONFIG, ("sns:Publish", "*"), DECRYPT},
+    "QueueCallFunction": ACCOUNTS_RW | {RECORD, NUMBER, RUN_CONFIG, ("sqs:SendMessage", "CallQueue"), DECRYPT, DATA_KEY},
+    "QueueVisitFunction": ACCOUNTS_RW | {RECORD, NUMBER, RUN_CONFIG, ("sqs:SendMessage", "VisitQueue"), DECRYPT, DATA_KEY},
+    "RequestLegalReviewFunction": ACCOUNTS_RW | {RECORD, NUMBER, RUN_CONFIG, ("states:StartExecution", REVIEW), DECRYPT},
     "RecordOutcomesFunction": {("s3:PutObject", "ManifestBucket/runs/*/outcomes/*"), DECRYPT, DATA_KEY},
     "SummarizeRunFunction": {
         ("s3:ListBucket", "ManifestBucket"),
@@ -98,8 +105,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     # legal.await_decision: set_legal_token, notify_reviewers.
     "AwaitLegalDecisionFunction": {("dynamodb:UpdateItem", "AccountsTable"), ("sns:Publish", "ReviewerTopic"), DECRYPT, DATA_KEY},
     # legal.refer: load, claim, enqueue the referral, record, save_event_fields.
-    "ReferToLegalFunction": ACCOUNTS_RW | {RECORD, NUMBER, ("sqs:SendMessage", "LegalReferralQueue"), DECRYPT, DATA_KEY},
-    "ReturnToLadderFunction": ACCOUNTS_RW | {NUMBER, DECRYPT},
+    "ReferToLegalFunction": ACCOUNTS_RW | LENDER_CONFIG | {RECORD, NUMBER, ("sqs:SendMessage", "LegalReferralQueue"), DECRYPT, DATA_KEY},
+    "ReturnToLadderFunction": ACCOUNTS_RW | LENDER_CONFIG | {NUMBER, DECRYPT},
+    # AppConfig's validator of a configuration version: it reads only the document it is given.
+    "ValidateConfigurationFunction": {DECRYPT},
     # optouts.sync: the provider's opted-out list, which numbers are closed already, close the others.
     "SyncOptOutsFunction": {("sns:ListPhoneNumbersOptedOut", "*"), ("dynamodb:BatchGetItem", "NumbersTable"), CLOSE_NUMBER, DECRYPT},
     "DailyRunStateMachine": {

@@ -86,6 +86,9 @@ class AccountItem(Model):
     locale = UnicodeAttribute(null=True)
     product = UnicodeAttribute(default="default")
     segment = UnicodeAttribute(null=True)
+    policy = UnicodeAttribute(null=True)  # the strategy's assignment, kept for the delinquency's life
+    arm = UnicodeAttribute(null=True)
+    experiment = UnicodeAttribute(null=True)
     sms_consent = BooleanAttribute(default=True)
     emergency_contacts = ListAttribute(of=UnicodeAttribute, default=list)
     status = UnicodeAttribute(default=Status.ACTIVE.value)
@@ -140,6 +143,8 @@ class ContactItem(Model):
     run_id = UnicodeAttribute()
     policy_version = UnicodeAttribute()
     profile = UnicodeAttribute()
+    policy = UnicodeAttribute(null=True)
+    arm = UnicodeAttribute(null=True)
     to = UnicodeAttribute(null=True)
     text = UnicodeAttribute(null=True)
     provider_id = UnicodeAttribute(null=True)
@@ -191,6 +196,9 @@ def to_account(item: AccountItem) -> Account:
         locale=item.locale,
         product=item.product,
         segment=item.segment,
+        policy=item.policy,
+        arm=item.arm,
+        experiment=item.experiment,
         sms_consent=item.sms_consent,
         emergency_contacts=tuple(item.emergency_contacts or ()),
         status=Status(item.status),
@@ -271,6 +279,9 @@ def to_item(account: Account, due_at: datetime | None) -> AccountItem:
         locale=account.locale,
         product=account.product,
         segment=account.segment,
+        policy=account.policy,
+        arm=account.arm,
+        experiment=account.experiment,
         sms_consent=account.sms_consent,
         emergency_contacts=list(account.emergency_contacts),
         stage=account.stage.value,
@@ -496,6 +507,8 @@ def _contact_item(contact: Contact, retain_until: int) -> ContactItem:
         run_id=contact.run_id,
         policy_version=contact.policy_version,
         profile=contact.profile,
+        policy=contact.policy,
+        arm=contact.arm,
         to=contact.to,
         text=contact.text,
         provider_id=contact.provider_id,
@@ -518,6 +531,10 @@ def _progress_actions(contact: Contact, progress: LadderProgress) -> list:
     ]
     if progress.stage_reached is not None:
         actions.append(AccountItem.stages.add({progress.stage_reached.value}))
+    if contact.policy is not None:
+        # An account enrolled before strategies keeps the assignment its first contact was made under.
+        actions.append(AccountItem.policy.set(AccountItem.policy | contact.policy))
+        actions.append(AccountItem.arm.set(AccountItem.arm | (contact.arm or "-")))
     if progress.confirmation_sent:
         actions.append(AccountItem.confirmation_due.set(False))
     if progress.review_requested:
@@ -592,6 +609,8 @@ def _to_contact(item: ContactItem) -> Contact:
         run_id=item.run_id,
         policy_version=item.policy_version,
         profile=item.profile,
+        policy=item.policy,
+        arm=item.arm,
         to=item.to,
         text=item.text,
         provider_id=item.provider_id,

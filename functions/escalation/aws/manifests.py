@@ -36,3 +36,16 @@ def read_all(bucket: str, prefix: str) -> list[object]:
     ]
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         return list(pool.map(lambda key: read_json(bucket, key), sorted(keys)))
+
+
+def write_bytes(bucket: str, key: str, body: bytes) -> None:
+    client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+
+
+def read_bytes_if_any(bucket: str, key: str) -> bytes | None:
+    """The object's bytes, or None when there is no such object."""
+    s3 = client("s3")
+    try:
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return None

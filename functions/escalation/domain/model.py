@@ -100,6 +100,11 @@ class Account:
     fees: Decimal = Decimal("0")
     product: str = "default"
     segment: str | None = None
+    # The strategy's assignment (escalation.domain.strategy), recorded at enrolment and kept for the life of the
+    # delinquency: the policy followed and, in an experiment, the arm. None: enrolled before strategies.
+    policy: str | None = None
+    arm: str | None = None
+    experiment: str | None = None
     sms_consent: bool = True
     emergency_contacts: tuple[str, ...] = ()
     status: Status = Status.ACTIVE
@@ -244,6 +249,8 @@ class Contact:
     run_id: str
     policy_version: str
     profile: str
+    policy: str | None = None  # the policy's name (policy_version: name@fingerprint, with the profile overrides)
+    arm: str | None = None  # champion, challenger or "-"
     to: str | None = None
     text: str | None = None
     provider_id: str | None = None

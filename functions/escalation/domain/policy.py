@@ -29,7 +29,11 @@ from .model import STATE_RULES, Action, Stage
 MAX_RULE_DAYS = 36_500
 # The fields a policy document and each of its rules may have: anything else is refused, by name.
 POLICY_FIELDS = ("$schema", "name", "description", "rules", "plans")
-RULE_FIELDS = ("name", "action", "stage", "start", "end", "every", "condition")
+RULE_FIELDS = ("name", "action", "stage", "start", "end", "every", "condition", "template")
+# The texts a collection SMS rule may send (escalation.domain.messages has each in every language). A rule named
+# after one sends it; another takes its stage's, unless it names one (`template`).
+TEXT_TEMPLATES = ("pre_due", "reminder", "follow_up")
+STAGE_TEMPLATE = {Stage.PRE_DUE: "pre_due", Stage.EARLY: "reminder"}  # later stages: follow_up
 PLAN_FIELDS = ("max_installments", "min_first_payment_share", "max_term_days")
 # A policy's or rule's name: what contacts, reports and the strategy map call it (a rule's is the contact's purpose).
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.+-]{0,62}")
@@ -48,10 +52,18 @@ class Rule:
     end: int | None = None  # last day (inclusive); None = no end
     every: int | None = None  # cadence in days; None = once per account
     condition: Condition = ALWAYS
+    template: str | None = None  # SMS rules: the text to send (TEXT_TEMPLATES); None: by name, else by stage
 
     # The offsets as timedeltas, made once per rule rather than once per account and rule: they
     # depend only on the frozen fields. Stored in the instance's __dict__ (not dataclass fields),
     # so they take no part in equality, hashing or repr.
+    @property
+    def text_template(self) -> str:
+        """The text an SMS of this rule sends."""
+        if self.template is not None:
+            return self.template
+        return self.name if self.name in TEXT_TEMPLATES else STAGE_TEMPLATE.get(self.stage, "follow_up")
+
     @cached_property
     def start_delta(self) -> timedelta:
         return timedelta(days=self.start)
@@ -99,7 +111,10 @@ class Rule:
             end=None if raw.get("end") is None else _int(raw["end"], where, "end"),
             every=None if raw.get("every") is None else _int(raw["every"], where, "every"),
             condition=condition,
+            template=raw.get("template"),
         )
+        if rule.template is not None and (rule.action is not Action.SMS or rule.template not in TEXT_TEMPLATES):
+            raise PolicyError(f"{where}: field 'template' names the text of an sms rule: one of {', '.join(TEXT_TEMPLATES)}")
         if rule.name in STATE_RULES:
             raise PolicyError(f"{where}: field 'name': {rule.name!r} is reserved for the product's own texts")
         if rule.end is not None and rule.end < rule.start:
@@ -166,6 +181,11 @@ class Policy:
     version: str  # "<name>@<fingerprint of the document>": what every contact records
     plans: PlanLimits | None = PlanLimits()  # None: no repayment plans under this policy
     description: str = ""
+
+    def text_template(self, rule_name: str) -> str:
+        """The text an SMS of the named rule sends; a rule outside the ladder (confirmation, promise_reminder) its own."""
+        rule = next((r for r in self.rules if r.name == rule_name), None)
+        return rule.text_template if rule is not None else rule_name
 
     def rules_on(self, day: int) -> tuple[Rule, ...]:
         """The rules whose [start, end] contains `day` (days since the due date), in ladder order."""

@@ -1,7 +1,7 @@
 """Who the texts come from: the lender's name, SMS signature, support number and how to pay — per
 jurisdiction profile, per product, in each language the borrowers read.
 
-A deployment configures its identities (template.yaml's SenderIdentities; there are no defaults: a
+A deployment configures its identities (the lender configuration's `senders`, deployed to AppConfig; no defaults: a
 real company's identity must never be sent by mistake) as JSON:
 
     {"CN": {"lender_name": "...", "signature": "...", "support_phone": "...", "pay_hint": "...",

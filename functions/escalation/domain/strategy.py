@@ -100,6 +100,15 @@ class Configuration:
     def assign(self, account_id: str, product: str, segment: str | None) -> Assignment:
         return self.strategy.assign(account_id, product, segment)
 
+    def assignment_of(self, account: Any) -> Assignment:
+        """The account's recorded assignment; one enrolled before strategies gets the map's answer now."""
+        if account.policy is not None:
+            return Assignment(account.policy, account.arm or NO_ARM, account.experiment)
+        return self.assign(account.account_id, account.product, account.segment)
+
+    def policy_for(self, account: Any) -> Policy:
+        return self.policy(self.assignment_of(account).policy)
+
     @classmethod
     def from_dict(cls, raw: Any, *, senders_required: bool = True) -> Configuration:
         if not isinstance(raw, dict):

@@ -14,16 +14,19 @@ from typing import Any
 from ..aws import legal_workflow, sms, work_queues
 from ..config import Settings
 from ..domain.model import Account, Action, ContactKey, Stage
+from ..domain.strategy import Configuration
 from ..domain.tasks import TaskWindow, call_window, visit_window
 from .audit import Done
 from .context import context_for
 from .texts import render_text
 
-Act = Callable[[Account, ContactKey, Stage, str, datetime, Settings], Done]
+Act = Callable[[Account, ContactKey, Stage, str, datetime, Settings, Configuration], Done]
 
 
-def send_sms(account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, settings: Settings) -> Done:
-    text = render_text(account, key.rule, key.day, settings)
+def send_sms(
+    account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, settings: Settings, config: Configuration
+) -> Done:
+    text = render_text(account, config.policy_for(account).text_template(key.rule), key.day, config.senders)
     started = time.monotonic()
     message_id = sms.send_sms(account.phone, text, str(key))
     pace(started, settings.sms_seconds_per_send)
@@ -43,16 +46,20 @@ def pace(started: float, seconds_per_send: float, sleep: Callable[[float], None]
     return max(wait, 0.0)
 
 
-def queue_call(account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, settings: Settings) -> Done:
-    ctx = context_for(account, now)
+def queue_call(
+    account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, settings: Settings, config: Configuration
+) -> Done:
+    ctx = context_for(account, now, config)
     window = call_window(now, ctx.zones, ctx.profile)
     body = task_message(account, key, stage, now, window) | {"phone": account.phone}
     message_id = work_queues.enqueue(settings.call_queue_url, body, body["task_id"])
     return Done(to=account.phone, provider_id=message_id, expires_at=window.expires_at)
 
 
-def queue_visit(account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, settings: Settings) -> Done:
-    ctx = context_for(account, now)
+def queue_visit(
+    account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, settings: Settings, config: Configuration
+) -> Done:
+    ctx = context_for(account, now, config)
     window = visit_window(now, ctx.zones, ctx.profile)
     body = task_message(account, key, stage, now, window)
     message_id = work_queues.enqueue(settings.visit_queue_url, body, body["task_id"])
@@ -75,7 +82,9 @@ def task_message(account: Account, key: ContactKey, stage: Stage, now: datetime,
     }
 
 
-def start_legal_review(account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, settings: Settings) -> Done:
+def start_legal_review(
+    account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, settings: Settings, config: Configuration
+) -> Done:
     """Start the account's review workflow; named after the key, so starting it again is a no-op."""
     payload = {
         "account_id": account.account_id,

@@ -15,6 +15,7 @@ from ..aws import dynamo
 from ..domain.ladder import next_check
 from ..domain.model import Account, Contact, ContactKey, Stage
 from ..domain.progress import applied, progress_of
+from ..domain.strategy import Configuration
 from ..domain.windows import zone, zones_for
 from .context import context_for, policy_version, profile_of
 
@@ -30,8 +31,11 @@ class Done:
     decided_by: str | None = None  # legal referral: who approved it
 
 
-def record_contact(account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, done: Done) -> dict[str, Any]:
+def record_contact(
+    account: Account, key: ContactKey, stage: Stage, run_id: str, now: datetime, done: Done, config: Configuration
+) -> dict[str, Any]:
     """Write the audit record of a side effect that happened, and advance the ladder past it."""
+    assignment = config.assignment_of(account)
     zones = zones_for(account.phone, account.timezone)
     profile = profile_of(account)
     contact = Contact(
@@ -43,8 +47,10 @@ def record_contact(account: Account, key: ContactKey, stage: Stage, run_id: str,
         local_time=now.astimezone(zone(zones[0])),
         key=str(key),
         run_id=run_id,
-        policy_version=policy_version(),
+        policy_version=policy_version(config.policy(assignment.policy)),
         profile=profile.code,
+        policy=assignment.policy,
+        arm=assignment.arm,
         to=done.to,
         text=done.text,
         provider_id=done.provider_id,
@@ -52,7 +58,7 @@ def record_contact(account: Account, key: ContactKey, stage: Stage, run_id: str,
         expires_at=done.expires_at,
     )
     progress = progress_of(account, key, stage, done.expires_at)
-    ctx = context_for(account, now)
+    ctx = context_for(account, now, config)
     following = next_check(applied(account, progress), ctx, key.day)
     dynamo.record(contact, progress, int(years_after(now, profile.retention_years).timestamp()), (account.event_seq, following))
     return {"account_id": account.account_id, "outcome": "sent", "action": key.action.value, "key": str(key), "profile": profile.code}

@@ -1,4 +1,4 @@
-"""The decision context of an account at an instant: policy, profile, zones and clock.
+"""The decision context of an account at an instant: its policy (from the lender configuration), profile, zones, clock.
 
 The lender's profile overrides (PROFILE_OVERRIDES, from template.yaml's ProfileOverrides
 parameter) are read and validated once per cold start; the version recorded on every
@@ -15,8 +15,9 @@ from functools import lru_cache
 
 from ..domain.ladder import Context
 from ..domain.model import Account
-from ..domain.policy import DEFAULT_POLICY, Policy
+from ..domain.policy import Policy
 from ..domain.profiles import Profile, effective_profile, parse_overrides
+from ..domain.strategy import Configuration
 from ..domain.windows import zones_for
 
 
@@ -43,11 +44,12 @@ def _profile(code: str, product: str, raw: str) -> Profile:
     return effective_profile(code, product, _overrides(raw)[0])
 
 
-def policy_version(policy: Policy = DEFAULT_POLICY) -> str:
+def policy_version(policy: Policy) -> str:
     """The ladder's version, plus the overrides' fingerprint when a lender has any."""
     digest = _overrides(os.environ.get("PROFILE_OVERRIDES", "{}"))[1]
     return f"{policy.version}+profiles@{digest}" if digest else policy.version
 
 
-def context_for(account: Account, now: datetime, policy: Policy = DEFAULT_POLICY) -> Context:
-    return Context(policy=policy, profile=profile_of(account), zones=zones_for(account.phone, account.timezone), now=now)
+def context_for(account: Account, now: datetime, config: Configuration) -> Context:
+    """The account's context under the configuration in force: the policy it is assigned to, at that version."""
+    return Context(config.policy_for(account), profile_of(account), zones_for(account.phone, account.timezone), now)

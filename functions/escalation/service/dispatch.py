@@ -26,6 +26,7 @@ from ..domain.ladder import decide
 from ..domain.model import CONTACTABLE, Action, ContactKey, Stage, Status
 from ..domain.numbers import ClosedBecause
 from ..observability import count, count_by
+from . import configuration
 from .acts import ACTS
 from .audit import record_contact
 from .clock import contact_time
@@ -69,6 +70,7 @@ class Request:
 
 @transient_as_retryable
 def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
+    config = configuration.for_run(request.run_id, settings.manifest_bucket)  # the run's own version
     # Claim first: the conditional write returns the account, so the usual path reads only the number's record.
     allowed = CONTACTABLE if request.action is Action.SMS else {Status.ACTIVE}
     try:
@@ -76,7 +78,7 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
     except dynamo.ClaimLost as lost:
         if lost.state == "done":
             return {"account_id": request.account_id, "outcome": "duplicate", "key": request.key}
-        return recover(lost.account, request.key, request.run_id, settings, as_of=request.as_of)
+        return recover(lost.account, request.key, request.run_id, settings, config, as_of=request.as_of)
     except dynamo.UnknownAccount:
         return _skipped(request, "unknown_account")
     except dynamo.AccountChanged:
@@ -85,7 +87,7 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
     # text or call, and a wrong number is what makes a visit or a legal review due.
     account = numbers.attach_one(account)
     now = contact_time(request.as_of, settings)
-    ctx = context_for(account, now)
+    ctx = context_for(account, now, config)
     mine = [d for d in decide(account, ctx) if d.rule == request.rule]
     if not any(d.action is not None and d.key == request.key for d in mine):
         # Still the same account, but not now: the window closed, a cap filled, the number was closed.
@@ -93,7 +95,7 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
         return _skipped(request, next((d.reason for d in mine if d.action is None), "not_due_at_send_time"))
     key = request.contact_key
     try:
-        done = ACTS[request.action](account, key, request.stage, request.run_id, now, settings)
+        done = ACTS[request.action](account, key, request.stage, request.run_id, now, settings, config)
     except sms.SmsOptedOut:
         # The provider refused: the number opted out (replied STOP). Closed for every account that carries it.
         dynamo.release(request.account_id, request.key)
@@ -109,7 +111,7 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
         # stays, and the retry or the next run records it as unconfirmed instead of sending again.
         raise
     # From here the side effect has happened: a failure leaves the claim for recovery.
-    return record_contact(account, key, request.stage, request.run_id, now, done)
+    return record_contact(account, key, request.stage, request.run_id, now, done, config)
 
 
 def _skipped(request: Request, reason: str) -> dict[str, Any]:

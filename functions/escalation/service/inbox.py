@@ -8,6 +8,7 @@ from ..aws import work_queues
 from ..config import Settings
 from ..contract import ContractError, parse_event, to_domain
 from ..domain.events import EventError
+from . import configuration
 from .ingest import ingest
 
 
@@ -20,7 +21,7 @@ def receive(body: str, settings: Settings) -> str:
     except (ValueError, TypeError, KeyError, RecursionError, ContractError) as exc:
         return _reject(body, str(exc) if isinstance(exc, ContractError) else f"body: not an EventBridge event ({exc})", settings)
     try:
-        return ingest(to_domain(event) | {"event_id": event.event_id}, event.occurred_at, settings)
+        return ingest(to_domain(event) | {"event_id": event.event_id}, event.occurred_at, settings, configuration.deployed(settings))
     except EventError as exc:
         return _reject(body, str(exc), settings)
 

@@ -13,6 +13,7 @@ from ..domain.ladder import next_check
 from ..domain.model import Account, LegalState, account_from
 from ..domain.profiles import Profile
 from ..domain.sender import SenderError
+from ..domain.strategy import Configuration
 from .context import context_for, profile_of
 from .legal import end_withdrawn, hand_over
 
@@ -20,31 +21,36 @@ SEEN_DAYS = 30  # event ids are remembered this long (EventBridge/SQS redeliver 
 ATTEMPTS = 5
 
 
-def enroll(raw: dict[str, Any], now: datetime, settings: Settings) -> bool:
+def enroll(raw: dict[str, Any], now: datetime, settings: Settings, config: Configuration) -> bool:
     """Enrol an account from its enrolment form (a new_account event's `account`); idempotent."""
-    return enroll_account(account_from(raw, settings.default_profile), now, settings)
+    return enroll_account(account_from(raw, settings.default_profile), now, config)
 
 
-def enroll_account(account: Account, now: datetime, settings: Settings) -> bool:
-    """Enrol an account (idempotent); refuses one the product could not text in its own language."""
+def enroll_account(account: Account, now: datetime, config: Configuration) -> bool:
+    """Enrol an account (idempotent) under the strategy's assignment, recorded for the life of the delinquency.
+
+    Refuses one the product could not text in its own language."""
     profile = profile_of(account)
     try:
-        settings.senders.sender_for_locale(profile.code, account.product, account.locale or profile.default_locale)
+        if config.senders is None:
+            raise SenderError("the lender configuration has no sender identities")
+        config.senders.sender_for_locale(profile.code, account.product, account.locale or profile.default_locale)
     except SenderError as exc:
         raise EventError(f"locale: {exc}") from None
-    account = numbers.attach_one(account)
-    ctx = context_for(account, now)
+    assignment = config.assign(account.account_id, account.product, account.segment)
+    account = numbers.attach_one(account.with_changes(policy=assignment.policy, arm=assignment.arm, experiment=assignment.experiment))
+    ctx = context_for(account, now, config)
     return dynamo.enroll(account, next_check(account, ctx, ctx.today))
 
 
-def ingest(event: dict[str, Any], now: datetime, settings: Settings) -> str:
+def ingest(event: dict[str, Any], now: datetime, settings: Settings, config: Configuration) -> str:
     """Apply one borrower event exactly once; returns what happened.
 
     `event` is the domain form (escalation.contract.to_domain), with `event_id`. Raises
     EventError (nothing written) when the event cannot apply to this account.
     """
     if event["type"] == "new_account":
-        created = enroll(event["account"], now, settings)
+        created = enroll(event["account"], now, settings, config)
         return "enrolled" if created else "duplicate: account already enrolled"
     for _ in range(ATTEMPTS):
         account = dynamo.load(event["account_id"])
@@ -55,14 +61,14 @@ def ingest(event: dict[str, Any], now: datetime, settings: Settings) -> str:
             return f"duplicate: event {event_id} already applied"
         account = numbers.attach_one(account)
         try:
-            return _apply(account, event, event_id, now)
+            return _apply(account, event, event_id, now, config)
         except dynamo.AccountChanged:
             continue  # the account changed meanwhile (a run or another event): read it again
     raise RuntimeError(f"account {event['account_id']} kept changing; event {event.get('event_id')} will be retried")
 
 
-def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime) -> str:
-    ctx = context_for(account, now)
+def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime, config: Configuration) -> str:
+    ctx = context_for(account, now, config)
     token = dynamo.legal_token(account.account_id) if legal.waiting(account) else None
     outcome = _outcome(account, event, now, ctx.today, token)
     changed, note = outcome.account, outcome.note
@@ -80,7 +86,7 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
     dynamo.save_event_fields(
         account,
         changed,
-        next_check(changed, context_for(changed, now), ctx.today),
+        next_check(changed, context_for(changed, now, config), ctx.today),
         note=f"{now.isoformat()} {event['type']}: {note}",
         seen=(event_id, now.isoformat()),
         forget=forget,

@@ -18,6 +18,7 @@ from ..config import Settings
 from ..domain import legal
 from ..domain.ladder import next_check, review_expired
 from ..domain.model import Account, LegalState, Status
+from ..domain.strategy import Configuration
 from ..domain.windows import as_utc
 from .context import context_for
 
@@ -41,7 +42,7 @@ CLOSED_BY = {
 }
 
 
-def return_to_ladder(review: dict[str, Any], reason: str, decided_at: str | None) -> dict[str, Any]:
+def return_to_ladder(review: dict[str, Any], reason: str, decided_at: str | None, config: Configuration) -> dict[str, Any]:
     """Rejected, expired or withdrawn: the account goes back to the ladder where it stood."""
     if reason not in CLOSED_BY:
         raise ValueError(f"reason: expected one of {', '.join(CLOSED_BY)}, got {reason!r}")
@@ -52,13 +53,13 @@ def return_to_ladder(review: dict[str, Any], reason: str, decided_at: str | None
         return {"account_id": account.account_id, "outcome": "already_closed", "reason": reason}
     account = numbers.attach_one(account)
     now = as_utc(decided_at) if decided_at else datetime.now().astimezone()
-    ctx = context_for(account, now)
+    ctx = context_for(account, now, config)
     closed = legal.end(account, CLOSED_BY[reason], ctx.today).account
     dynamo.save_event_fields(account, closed, next_check(closed, ctx, ctx.today), review_token=False)
     return {"account_id": account.account_id, "outcome": "returned_to_ladder", "reason": reason}
 
 
-def tend_review(account: Account, now: datetime) -> tuple[Account, str | None]:
+def tend_review(account: Account, now: datetime, config: Configuration) -> tuple[Account, str | None]:
     """The daily look at a waiting review: expire it after the review period, hand over an approval whose
     promise was broken, or keep it alive.
 
@@ -68,7 +69,7 @@ def tend_review(account: Account, now: datetime) -> tuple[Account, str | None]:
     if account.legal_state is not LegalState.PENDING:
         return account, None
     token = dynamo.legal_token(account.account_id)
-    ctx = context_for(account, now)
+    ctx = context_for(account, now, config)
     if review_expired(account, ctx.today):
         closed = legal.end(account, LegalState.EXPIRED, ctx.today).account
         dynamo.save_event_fields(account, closed, next_check(closed, ctx, ctx.today), review_token=False)
@@ -81,15 +82,15 @@ def tend_review(account: Account, now: datetime) -> tuple[Account, str | None]:
         if why is None:
             hand_over(account, token, now)
             return account, "legal_referral_after_broken_promise"
-        return _withdraw(account, why, token, now), f"legal_review_withdrawn_{why}"
+        return _withdraw(account, why, token, now, config), f"legal_review_withdrawn_{why}"
     if token and legal_workflow.heartbeat(token):
         waits = legal.approved(account) and account.status is Status.PROMISE
         return account, "legal_referral_waits_for_promise" if waits else "legal_review_waiting"
     return account, None
 
 
-def _withdraw(account: Account, why: str, token: str | None, now: datetime) -> Account:
-    ctx = context_for(account, now)
+def _withdraw(account: Account, why: str, token: str | None, now: datetime, config: Configuration) -> Account:
+    ctx = context_for(account, now, config)
     closed = legal.end(account, LegalState.WITHDRAWN, ctx.today, why).account
     dynamo.save_event_fields(account, closed, next_check(closed, ctx, ctx.today), review_token=False)
     if token:

@@ -15,18 +15,19 @@ from ..config import Settings
 from ..domain import legal
 from ..domain.ladder import next_check
 from ..domain.model import Action, ContactKey, LegalState, Stage, Status
+from ..domain.strategy import Configuration
 from ..domain.windows import as_utc
 from .audit import Done, record_contact
 from .context import context_for
 
 
-def refer(review: dict[str, Any], decision: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def refer(review: dict[str, Any], decision: dict[str, Any], settings: Settings, config: Configuration) -> dict[str, Any]:
     """Approved: hand the referral to the legal partner's queue and record it in the audit trail."""
     account = dynamo.load(review["account_id"])
     if account is None:
         raise ValueError(f"account_id: unknown account {review['account_id']!r}")
     decided_at = as_utc(decision["decided_at"])
-    ctx = context_for(account, decided_at)
+    ctx = context_for(account, decided_at, config)
     if account.legal_state is LegalState.PENDING and (why := legal.blocker(account, ctx.profile)) is not None:
         closed = legal.end(account, LegalState.WITHDRAWN, ctx.today, why).account
         dynamo.save_event_fields(account, closed, next_check(closed, ctx, ctx.today), review_token=False)
@@ -46,7 +47,13 @@ def refer(review: dict[str, Any], decision: dict[str, Any], settings: Settings) 
     }
     message_id = work_queues.enqueue(settings.legal_referral_queue_url, body, f"{account.account_id}#{key}")
     result = record_contact(
-        account, key, Stage.LEGAL, review.get("run_id", "legal-review"), decided_at, Done(provider_id=message_id, decided_by=approvers)
+        account,
+        key,
+        Stage.LEGAL,
+        review.get("run_id", "legal-review"),
+        decided_at,
+        Done(provider_id=message_id, decided_by=approvers),
+        config,
     )
     dynamo.save_event_fields(account, legal.referred(account, ctx.today), None, review_token=False)
     return result

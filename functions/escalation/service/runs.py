@@ -18,8 +18,10 @@ from ..domain import promises
 from ..domain.events import lift_expired_holds
 from ..domain.ladder import Context, decide, next_check
 from ..domain.model import Account, Status
+from ..domain.strategy import Configuration
 from ..domain.windows import as_utc, window_opens
 from ..observability import count, count_by
+from . import configuration
 from .context import context_for
 from .dispatch import count_dispatches
 from .due_shards import shards_to_read
@@ -28,7 +30,8 @@ from .recovery import recover_stale_claims
 
 
 def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
-    """Query every due-index shard up to the run's instant and write the manifest of batches."""
+    """Pin the run's lender configuration, query every due-index shard up to the run's instant, write the manifest."""
+    config = configuration.snapshot(run_id, settings)
     until = as_utc(as_of)
     ids = dynamo.due_account_ids(until, shards_to_read(settings.manifest_bucket, dynamo.DUE_SHARDS))
     size = settings.batch_size
@@ -44,6 +47,7 @@ def plan(run_id: str, as_of: str, settings: Settings) -> dict[str, Any]:
         "manifest_key": key,
         "due": len(ids),
         "batches": len(batches),
+        "configuration": config.version,
     }
 
 
@@ -52,24 +56,27 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
     SMS go to the outbox for the paced senders; calls, visits and legal reviews go on to the Map's dispatch states.
     """
     now = as_utc(as_of)
+    config = configuration.for_run(run_id, settings.manifest_bucket)
     decisions: list[dict[str, Any]] = []
     reasons: Counter[str] = Counter()
-    for account in _load(account_ids, now, run_id, as_of, settings, reasons):
-        decisions += _decide(account, context_for(account, now), run_id, as_of, reasons)
+    for account in _load(account_ids, now, run_id, as_of, settings, config, reasons):
+        decisions += _decide(account, context_for(account, now, config), run_id, as_of, reasons)
     return _emit(run_id, batch, len(account_ids), decisions, reasons, settings)
 
 
-def _load(account_ids: list[str], now: datetime, run_id: str, as_of: str, settings: Settings, reasons: Counter[str]) -> list[Account]:
+def _load(
+    account_ids: list[str], now: datetime, run_id: str, as_of: str, settings: Settings, config: Configuration, reasons: Counter[str]
+) -> list[Account]:
     """The batch's accounts with their numbers' records, as the passing days leave them (promises, holds, reviews)."""
     ready = []
     for account in numbers.attach(dynamo.load_many(account_ids)):
-        ctx = context_for(account, now)
+        ctx = context_for(account, now, config)
         # Recovery, kept apart from deciding: a dispatch that crashed on an earlier day left its claim.
-        if recovered := recover_stale_claims(account, ctx.today, run_id, settings, as_of):
+        if recovered := recover_stale_claims(account, ctx.today, run_id, settings, config, as_of):
             reasons["recovered_crashed_dispatch"] += recovered
             account = numbers.attach_one(dynamo.load(account.account_id) or account)
         try:
-            ready.append(_apply_the_calendar(account, ctx, reasons))
+            ready.append(_apply_the_calendar(account, ctx, config, reasons))
         except dynamo.AccountChanged:
             reasons["changed_during_run"] += 1  # an event landed meanwhile; it rescheduled the account
     return ready
@@ -146,7 +153,7 @@ def _next_look(chosen: list, ctx: Context) -> date:
     return ctx.today if early else ctx.today + timedelta(days=1)
 
 
-def _apply_the_calendar(account: Account, ctx: Context, reasons: Counter[str]) -> Account:
+def _apply_the_calendar(account: Account, ctx: Context, config: Configuration, reasons: Counter[str]) -> Account:
     """What the passing of days does before deciding: promises break, dated holds end, reviews wait, expire or go ahead."""
     if account.status is Status.PROMISE and promises.lapsed(account, ctx.profile, ctx.today):
         # The promise's last day has passed unkept: the ladder resumes where it stood.
@@ -155,7 +162,7 @@ def _apply_the_calendar(account: Account, ctx: Context, reasons: Counter[str]) -
     if (ended := lift_expired_holds(account, ctx.today, ctx.profile)) is not None:
         account = _save(account, ended.account, ctx)
         reasons["hold_ended"] += 1
-    account, review = tend_review(account, ctx.now)
+    account, review = tend_review(account, ctx.now, config)
     if review:
         reasons[review] += 1
     return account
