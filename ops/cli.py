@@ -13,6 +13,7 @@
     python -m ops config validate deploy/dev.configuration.json          (offline: no --stack needed)
     python -m ops --stack collections-prod config deploy deploy/prod.configuration.json
     python -m ops --stack collections-prod config show
+    python -m ops --stack collections-prod preview [--date 2026-03-05] [--sample 10] [--limit 5000]
 
 The options (--stack, --profile, --region, --endpoint-url, --json) may come before or after the command.
 Errors print one line on stderr and exit 2.
@@ -26,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import configuration
+from . import configuration, preview
 from .commands import Ops, OpsError, local_stack_resources, stack_resources
 
 
@@ -84,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
         leaf(config, verb, help=what).add_argument("file", help="the configuration JSON (docs/POLICIES.md)")
     leaf(config, "show", help="the deployed configuration: version, policies, strategy map")
 
+    ahead = _options(add("preview", help="what the daily runs of a date will do (sends and writes nothing)"), top=False)
+    ahead.add_argument("--date", help="YYYY-MM-DD, UTC (default: tomorrow; on a local stack, the day after its clock)")
+    ahead.add_argument("--sample", type=int, default=preview.DEFAULT_SAMPLE, help="accounts shown with their decision and why")
+    ahead.add_argument("--limit", type=int, help="examine at most this many due accounts (a very large book from a laptop)")
+
     timeline = _options(add("timeline", help="what we sent a borrower, and why"), top=False)
     timeline.add_argument("account_id")
     timeline.add_argument("--reveal", action="store_true", help="show phone numbers unmasked")
@@ -107,6 +113,8 @@ def run(args: argparse.Namespace, ops: Ops) -> Any:
         if args.config_command == "deploy":
             return configuration.deploy(ops.client("appconfig"), ops.resources, Path(args.file))
         return configuration.show(ops.client("appconfig"), ops.resources)
+    if args.command == "preview":
+        return preview.preview(ops, args.date, sample=args.sample, limit=args.limit, stack=args.stack)
     return ops.timeline(args.account_id, reveal=args.reveal)
 
 
@@ -132,6 +140,8 @@ def render(args: argparse.Namespace, result: Any) -> str:
         return f"run {result['run']}: {result['how']}" + (f" {result['execution']}" if result.get("execution") else "")
     if args.command == "config":
         return _configuration_text(result)
+    if args.command == "preview":
+        return _preview_text(result)
     if args.command == "smoke":
         head = f"smoke account {result['account_id']}: run {result['run']} {result['status']}"
         lines = [f"{head}; {len(result['contacts'])} contact(s), then paused"]
@@ -158,6 +168,32 @@ def _configuration_text(result: dict[str, Any]) -> str:
     for e in result["experiments"]:
         scope = ", ".join(f"{k} {e[k]}" for k in ("product", "segment") if e.get(k)) or "every account"
         lines.append(f"  experiment {e['name']} ({scope}): {e['champion']} vs {e['challenger']} at {e['challenger_share']}")
+    return "\n".join(lines)
+
+
+def _preview_text(p: dict[str, Any]) -> str:
+    def counts(values: dict[str, Any]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in values.items()) or "none"
+
+    def table(values: dict[str, dict[str, int]]) -> str:
+        return "; ".join(f"{k}: {counts(v)}" for k, v in values.items()) or "none"
+
+    runs = " ".join(r[11:16] + "Z" for r in p["runs"])
+    lines = [f"preview of {p['date']}: runs {runs}, configuration {p['configuration']} (AppConfig version {p['appconfig_version']})"]
+    a = p["accounts"]
+    lines.append(f"  due {p['due']}: {a['contacted']} contacted, {a['not_contacted']} not; actions: {counts(p['actions'])}")
+    lines.append(f"  by rule: {counts(p['by_rule'])}")
+    lines.append(f"  by policy: {table(p['by_policy'])}")
+    lines.append(f"  by arm: {table(p['by_arm'])}")
+    lines.append(f"  by run: {table({k[11:16] + 'Z': v for k, v in p['by_run'].items()})}")
+    lines.append(f"  skipped: {counts(p['skips'])}")
+    if p["calendar"]:
+        lines.append(f"  the calendar: {counts(p['calendar'])} (the runs write these; the preview only counts them)")
+    lines += [f"  note: {n}" for n in p["notes"]]
+    if p["sample"]:
+        lines.append(f"  sample ({len(p['sample'])}):")
+    for s in p["sample"]:
+        lines.append(f"    {s['account_id']:<20} {s['policy']:<16} {s['arm']:<10} {s['run'][11:16]}Z  {s['decision']:<12} {s['why']}")
     return "\n".join(lines)
 
 

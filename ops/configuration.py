@@ -21,6 +21,7 @@ SCHEMA = ROOT / "schemas" / "configuration.schema.json"
 POLICY_SCHEMA = ROOT / "schemas" / "policy.schema.json"
 RESOURCES = ("LenderConfigApplication", "LenderConfigEnvironment", "LenderConfigProfile", "LenderConfigDeploymentStrategy")
 DEPLOY_WAIT_SECONDS = 120
+NOTHING_DEPLOYED = "no lender configuration deployed: python -m ops --stack STACK config deploy FILE"
 
 
 class ConfigurationRefused(Exception):
@@ -83,7 +84,7 @@ def _experiment(e: Any) -> dict[str, Any]:
 def deploy(appconfig: Any, resources: dict[str, str], path: Path, wait: float = DEPLOY_WAIT_SECONDS) -> dict[str, Any]:
     """Validate the file, store it as a hosted version and deploy it; returns the deployment and what it holds."""
     configuration, body = validate_file(path)
-    ids = _ids(resources)
+    ids = resource_ids(resources)
     version = appconfig.create_hosted_configuration_version(
         ApplicationId=ids["LenderConfigApplication"],
         ConfigurationProfileId=ids["LenderConfigProfile"],
@@ -106,24 +107,45 @@ def deploy(appconfig: Any, resources: dict[str, str], path: Path, wait: float = 
     return {"deployment": deployment["DeploymentNumber"], "state": state, **summary(configuration, str(version))}
 
 
+def deployed(appconfig: Any, resources: dict[str, str]) -> tuple[Configuration, str, int] | None:
+    """The configuration deployed now, its AppConfig version and deployment number; None before the first deployment.
+
+    ConfigurationRefused if the deployed document does not load (AppConfig's validator refuses such a version: it
+    was bypassed)."""
+    ids = resource_ids(resources)
+    done, token = [], None
+    while True:
+        page = appconfig.list_deployments(
+            ApplicationId=ids["LenderConfigApplication"],
+            EnvironmentId=ids["LenderConfigEnvironment"],
+            **({"NextToken": token} if token else {}),
+        )
+        done += [d for d in page["Items"] if d.get("State") == "COMPLETE"]
+        if not (token := page.get("NextToken")):
+            break
+    if not done:
+        return None
+    latest = max(done, key=lambda d: d["DeploymentNumber"])
+    version = str(latest["ConfigurationVersion"])
+    hosted = appconfig.get_hosted_configuration_version(
+        ApplicationId=ids["LenderConfigApplication"], ConfigurationProfileId=ids["LenderConfigProfile"], VersionNumber=int(version)
+    )
+    try:
+        return Configuration.from_json(hosted["Content"].read()), version, latest["DeploymentNumber"]
+    except ConfigurationError as exc:
+        raise ConfigurationRefused(f"the deployed configuration (AppConfig version {version}): {exc}") from None
+
+
 def show(appconfig: Any, resources: dict[str, str]) -> dict[str, Any]:
     """The deployed version and what it holds; None-valued when nothing has been deployed yet."""
-    ids = _ids(resources)
-    listed = appconfig.list_deployments(ApplicationId=ids["LenderConfigApplication"], EnvironmentId=ids["LenderConfigEnvironment"])
-    done = [d for d in listed["Items"] if d.get("State") == "COMPLETE"]
-    if not done:
-        return {"version": None, "note": "no lender configuration deployed: python -m ops --stack STACK config deploy FILE"}
-    latest = max(done, key=lambda d: d["DeploymentNumber"])
-    hosted = appconfig.get_hosted_configuration_version(
-        ApplicationId=ids["LenderConfigApplication"],
-        ConfigurationProfileId=ids["LenderConfigProfile"],
-        VersionNumber=int(latest["ConfigurationVersion"]),
-    )
-    configuration = Configuration.from_json(hosted["Content"].read())
-    return {"deployment": latest["DeploymentNumber"], **summary(configuration, latest["ConfigurationVersion"])}
+    found = deployed(appconfig, resources)
+    if found is None:
+        return {"version": None, "note": NOTHING_DEPLOYED}
+    configuration, version, number = found
+    return {"deployment": number, **summary(configuration, version)}
 
 
-def _ids(resources: dict[str, str]) -> dict[str, str]:
+def resource_ids(resources: dict[str, str]) -> dict[str, str]:
     missing = [r for r in RESOURCES if r not in resources]
     if missing:
         raise ConfigurationRefused(f"the stack has no {', '.join(missing)}: deploy this version of the template first")

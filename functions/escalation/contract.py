@@ -281,6 +281,29 @@ class PromiseToPayEvent(BorrowerEventBase):
         _not_before(self.promised_date, self, "promised_date")
 
 
+class Installment(_Strict):
+    date: Day
+    amount: PositiveMoney
+
+
+MAX_INSTALLMENTS = 120  # the contract's bound; the policy's plan limits are usually far tighter
+
+
+class PaymentPlanAgreedEvent(BorrowerEventBase):
+    """A repayment plan an agent agreed with the borrower: installments by date (DOMAIN.md, repayment plans)."""
+
+    type: Literal["payment_plan_agreed"]
+    installments: tuple[Installment, ...]
+
+    def check(self) -> None:
+        if not 1 <= len(self.installments) <= MAX_INSTALLMENTS:
+            raise ContractError(f"installments: expected 1 to {MAX_INSTALLMENTS} installments, got {len(self.installments)}")
+        _not_before(self.installments[0].date, self, "installments.0.date")
+        for n, (earlier, later) in enumerate(zip(self.installments, self.installments[1:], strict=False), start=1):
+            if later.date <= earlier.date:
+                raise ContractError(f"installments.{n}.date: {later.date} is not after the installment before it ({earlier.date})")
+
+
 class DisputeOpenedEvent(BorrowerEventBase):
     type: Literal["dispute_opened"]
 
@@ -354,7 +377,7 @@ class NewAccountEvent(BorrowerEventBase):
             raise ContractError(f"account.{exc}") from None
 
 
-# In SCENARIOS.md's order, then the extensions (holds).
+# In SCENARIOS.md's order (its tables, then "More event types"), then the extensions (holds).
 _ORDER: tuple[type[BorrowerEventBase], ...] = (
     PaymentEvent,
     BalanceUpdateEvent,
@@ -368,6 +391,7 @@ _ORDER: tuple[type[BorrowerEventBase], ...] = (
     LegalDecisionEvent,
     NewAccountEvent,
     ContactUpdatedEvent,
+    PaymentPlanAgreedEvent,
     HoldPlacedEvent,
     HoldLiftedEvent,
 )
@@ -381,7 +405,7 @@ EVENT_MODELS: dict[str, type[BorrowerEventBase]] = {get_args(_annotations(m)["ty
 EVENT_TYPES: tuple[str, ...] = tuple(EVENT_MODELS)
 
 
-_FIELDS: dict[type[_Strict], frozenset[str]] = {m: frozenset(m.__struct_fields__) for m in (*_ORDER, NewAccount)}
+_FIELDS: dict[type[_Strict], frozenset[str]] = {m: frozenset(m.__struct_fields__) for m in (*_ORDER, NewAccount, Installment)}
 _UNKNOWN_TYPE = "unknown event type {}; expected one of " + ", ".join(EVENT_TYPES)
 _WORDS = {"str": "string", "bool": "boolean", "object": "dictionary", "array": "list"}
 _REPR = reprlib.Repr()  # a sender's value in a message: bounded, never recursive (no keyword arguments before 3.12)
@@ -418,6 +442,9 @@ def parse_event(detail: Any) -> BorrowerEventBase:
     _refuse_unknown(detail, model, "")
     if isinstance(event, NewAccountEvent):
         _refuse_unknown(detail["account"], NewAccount, "account.")
+    if isinstance(event, PaymentPlanAgreedEvent):
+        for n, installment in enumerate(detail["installments"]):
+            _refuse_unknown(installment, Installment, f"installments.{n}.")
     event.check()
     return event
 

@@ -98,4 +98,7 @@ def account_json(a: Any) -> dict[str, Any]:
         "legal_note": a.legal_note,
         "broken_promises": a.broken_promises,
         "kept_promises": a.kept_promises,
+        "plan": {day.isoformat(): str(amount) for day, amount in a.plan.items()},
+        "kept_plans": a.kept_plans,
+        "broken_plans": a.broken_plans,
     }

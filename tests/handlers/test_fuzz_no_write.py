@@ -151,6 +151,7 @@ BASE_FIELDS = {
     "payment": {"amount": "10.00"},
     "balance_update": {"balance": "900.00", "fees": "10.00"},
     "promise_to_pay": {"amount": "100.00", "promised_date": "2026-03-20"},
+    "payment_plan_agreed": {"installments": [{"date": "2026-03-20", "amount": "50.00"}, {"date": "2026-04-10", "amount": "50.00"}]},
     "dispute_opened": {},
     "dispute_resolved": {},
     "opt_out": {"channel": "sms"},

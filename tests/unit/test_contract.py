@@ -50,6 +50,7 @@ VALID = {
     "payment": {"amount": "12.50"},
     "balance_update": {"balance": "80.00", "fees": "2.50"},
     "promise_to_pay": {"amount": "50.00", "promised_date": "2026-03-10"},
+    "payment_plan_agreed": {"installments": [{"date": "2026-03-10", "amount": "50.00"}, {"date": "2026-04-10", "amount": "50.00"}]},
     "dispute_opened": {},
     "dispute_resolved": {},
     "opt_out": {"channel": "sms"},
@@ -112,6 +113,7 @@ def test_event_types_follow_scenarios_md():
         "legal_decision",
         "new_account",
         "contact_updated",  # SCENARIOS.md's "More event types"
+        "payment_plan_agreed",
         "hold_placed",  # extensions after SCENARIOS.md's tables
         "hold_lifted",
     )

@@ -71,6 +71,7 @@ FIELDS = {
     "payment": {"amount": "12.50"},
     "balance_update": {"balance": "80.00", "fees": "2.50"},
     "promise_to_pay": {"amount": "50.00", "promised_date": "2026-03-10"},
+    "payment_plan_agreed": {"installments": [{"date": "2026-03-10", "amount": "50.00"}, {"date": "2026-04-10", "amount": "50.00"}]},
     "dispute_opened": {},
     "dispute_resolved": {},
     "opt_out": {"channel": "sms"},
@@ -103,6 +104,7 @@ KIND = {
     "account": "account",
     "phone": "phone",
     "task_id": "task_id",
+    "installments": "installments",
 }
 ACCOUNT_KIND = {
     "account_id": "id",
@@ -334,6 +336,34 @@ NOT_AN_ACCOUNT = st.one_of(
     st.lists(JSON_ANY, max_size=3),
     st.dictionaries(st.text(max_size=6), JSON_ANY, max_size=3).map(lambda d: {**d, "__garbage__": 1}),
 )
+GOOD_INSTALLMENT = {"date": "2026-04-10", "amount": "50.00"}
+
+
+@functools.cache
+def installments() -> st.SearchStrategy[Any]:
+    """Not a list of {date, amount} in date order from the event's day: empty, an item not an object, a bad date or amount,
+    an unknown key, dates out of order."""
+    bad_item = st.one_of(
+        SCALARS,
+        st.lists(SCALARS, max_size=2),
+        days().map(lambda d: {"date": d, "amount": "50.00"}),
+        money(positive=True).map(lambda a: {"date": "2026-04-10", "amount": a}),
+        st.just({"date": "2026-04-10"}),
+        SAFE_KEYS.filter(lambda k: k not in ("date", "amount")).map(lambda k: {**GOOD_INSTALLMENT, k: 1}),
+    )
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        NUMBERS,
+        st.text(max_size=8),
+        st.dictionaries(st.text(max_size=6), JSON_ANY, max_size=3),
+        st.just([]),
+        st.builds(lambda a, x: [*a, x], st.lists(st.just(GOOD_INSTALLMENT), max_size=1), bad_item),
+        st.just([{"date": "2026-04-10", "amount": "1"}, {"date": "2026-04-09", "amount": "1"}]),
+        st.just([{"date": "2026-01-01", "amount": "1"}]),  # before the event
+    )
+
+
 UNKNOWN_TAGS = st.one_of(
     st.sampled_from(
         sorted({v for t in EVENT_TYPES for v in (t.upper(), t.title(), f" {t}", f"{t} ", t.replace("_", "-"), t + "s")} - set(EVENT_TYPES))
@@ -368,6 +398,7 @@ def bad_value(kind: str, allowed: tuple[Any, ...] = ()) -> st.SearchStrategy[Any
         "name": lambda: NAMES,
         "optional_name": lambda: NAMES_BUT_NONE,
         "account": lambda: NOT_AN_ACCOUNT,
+        "installments": installments,
         "phone": lambda: PHONES,
         "task_id": task_ids,
         "phones": emergency_contacts,
@@ -392,7 +423,7 @@ def refused_event(detail: Any, blamed: Iterable[str]) -> str:
     else:
         raise AssertionError(f"accepted a malformed detail as {event!r:.300}")
     assert len(message.splitlines()) == 1, message
-    assert len(message) < 300, message
+    assert len(message) < 400, message  # one line a log or a queue can carry; the type list is the longest part
     assert re.fullmatch(r"[A-Za-z0-9_.]+: \S.*", message), message
     assert any(message.startswith((f"{path}: ", f"{path}.")) for path in blamed), (message, sorted(blamed))
     return message
@@ -657,6 +688,9 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 event[name] = _on_or_after(event["at"], rnd)
             elif name == "phone":
                 event[name] = rnd.choice(S_VALID_PHONES)
+            elif name == "installments":
+                first = date.fromisoformat(_on_or_after(event["at"], rnd))
+                event[name] = [{"date": (first + timedelta(days=30 * n)).isoformat(), "amount": "10.00"} for n in range(rnd.randint(1, 4))]
         if kind == "hold_placed" and rnd.random() < 0.5:
             event["until"] = rnd.choice([_on_or_after(event["at"], rnd), None])
         events.append(event)

@@ -103,6 +103,9 @@ class AccountItem(Model):
     confirmation_due = BooleanAttribute(default=False)
     broken_promises = NumberAttribute(default=0)
     kept_promises = NumberAttribute(default=0)
+    plan = MapAttribute(null=True)  # a repayment plan in force: installment date (ISO) -> amount
+    kept_plans = NumberAttribute(default=0)
+    broken_plans = NumberAttribute(default=0)
     last_fired = MapAttribute(default=dict)  # rule name -> ISO local date
     recent = MapAttribute(default=dict)  # contact key "<local day>#<action>#<rule>" -> "1": the last days' contacts, for caps
     claims = MapAttribute(default=dict)  # idempotency key -> "claimed" | "done"
@@ -212,6 +215,9 @@ def to_account(item: AccountItem) -> Account:
         confirmation_due=item.confirmation_due,
         broken_promises=int(item.broken_promises or 0),
         kept_promises=int(item.kept_promises or 0),
+        plan={date.fromisoformat(k): Decimal(v) for k, v in sorted(_map(item.plan).items())},
+        kept_plans=int(item.kept_plans or 0),
+        broken_plans=int(item.broken_plans or 0),
         last_fired={k: date.fromisoformat(v) for k, v in _map(item.last_fired).items()},
         recent=tuple(ContactKey.parse(key) for key in _map(item.recent)),
         dials={date.fromisoformat(k): int(v) for k, v in _map(item.dials).items()},
@@ -248,6 +254,9 @@ def _event_values(account: Account) -> dict[str, object]:
         "confirmation_due": account.confirmation_due,
         "broken_promises": account.broken_promises,
         "kept_promises": account.kept_promises,
+        "plan": {day.isoformat(): str(amount) for day, amount in account.plan.items()} or None,
+        "kept_plans": account.kept_plans,
+        "broken_plans": account.broken_plans,
         "dials": {k.isoformat(): n for k, n in account.dials.items()},
         "conversations": {k.isoformat(): n for k, n in account.conversations.items()},
         "failed_call_attempts": account.failed_call_attempts,

@@ -41,7 +41,7 @@ class NumberItem(Model):
 def status(phone: str) -> NumberStatus:
     """The number's record (every channel open when it has none)."""
     try:
-        return _to_status(NumberItem.get(phone, consistent_read=True))
+        return to_status(NumberItem.get(phone, consistent_read=True))
     except NumberItem.DoesNotExist:
         return NumberStatus(phone)
 
@@ -49,7 +49,7 @@ def status(phone: str) -> NumberStatus:
 def statuses(phones: Iterable[str]) -> dict[str, NumberStatus]:
     """The records of many numbers at once (BatchGetItem, 100 keys a call)."""
     wanted = sorted(set(phones))
-    found = {item.phone: _to_status(item) for item in NumberItem.batch_get(wanted)} if wanted else {}
+    found = {item.phone: to_status(item) for item in NumberItem.batch_get(wanted)} if wanted else {}
     return {phone: found.get(phone, NumberStatus(phone)) for phone in wanted}
 
 
@@ -82,7 +82,7 @@ def close_channel(phone: str, channel: str, why: ClosedBecause, on: date, source
     close(before, before.closing((channel,), why, on, source))
 
 
-def _to_status(item: NumberItem) -> NumberStatus:
+def to_status(item: NumberItem) -> NumberStatus:
     closed = {}
     for channel in PHONE_CHANNELS:
         raw = getattr(item, channel)

@@ -11,9 +11,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from . import legal, promises
+from . import legal, plans, promises
 from .model import Account, LegalState, Status
 from .numbers import ClosedBecause, NumberStatus, channels_of
+from .policy import PlanLimits
 from .profiles import Profile, profile_for
 from .windows import require_common_daytime
 
@@ -25,6 +26,7 @@ HOLD_REASONS = ("dispute", "cease_contact", *PLACED_HOLDS)
 BREATHING_SPACE_DAYS = 60  # UK Debt Respite Scheme standard moratorium; the last day counted is start + 60
 CHANNELS = ("sms", "call", "all")
 MAX_PROMISE_DAYS = 366  # a promise further out is a plan for the lender's core system, not a pause
+DEFAULT_PLAN_LIMITS = PlanLimits()  # the default ladder's; the ingest passes the account's policy's
 KEEP_DAYS = 8  # dial attempts and conversations per day are kept this long: the caps look back 7 days
 
 
@@ -39,13 +41,21 @@ class Outcome:
     promise_kept: bool = False
 
 
-def apply_event(account: Account, event: dict[str, Any], today: date, profile: Profile | None = None) -> Outcome:
+def apply_event(
+    account: Account,
+    event: dict[str, Any],
+    today: date,
+    profile: Profile | None = None,
+    plan_limits: PlanLimits | None = DEFAULT_PLAN_LIMITS,
+) -> Outcome:
     """The account after the event; raises EventError for an event that makes no sense here.
 
     `today` is the borrower's local day of the event; `profile` the account's effective profile
-    (default: its profile as shipped).
+    (default: its profile as shipped); `plan_limits` the repayment plans its policy offers (None: none).
     """
     kind = event["type"]
+    if kind == "payment_plan_agreed":
+        return _plan(account, event, today, profile or profile_for(account.profile), plan_limits)
     handler = _HANDLERS.get(kind)
     if handler is None:
         raise EventError(f"type: unknown event type {kind!r}")
@@ -67,7 +77,17 @@ def _payment(account: Account, event: dict[str, Any], today: date, profile: Prof
     fees = max(account.fees - paid, Decimal("0"))
     balance = account.balance - max(paid - account.fees, Decimal("0"))
     changed, kept = promises.paid_toward(account, paid, profile, today)
-    kept_note = "; the promise to pay is kept" if kept else ""
+    kept_note = ("; the repayment plan is complete" if account.plan else "; the promise to pay is kept") if kept else ""
+    if account.plan and kept and balance > 0:
+        # The last installment settles the account: what the plan left unpaid is the lender's agreed settlement.
+        settled = changed.with_changes(balance=Decimal("0"), fees=Decimal("0"), status=Status.PAID, confirmation_due=True)
+        return Outcome(
+            settled,
+            f"payment {paid}; the repayment plan is complete and settles the account ({balance + fees} left unpaid by agreement)",
+            kept,
+        )
+    if account.plan and not kept and changed.promised_date != account.promised_date:
+        kept_note = f"; installment paid, the next is due {changed.promised_date}"
     if balance <= 0 and account.status is not Status.PAID:
         settled = promises.settled(changed).with_changes(balance=Decimal("0"), fees=Decimal("0"), status=Status.PAID, confirmation_due=True)
         return Outcome(settled, f"paid in full ({paid}){kept_note}", kept)
@@ -90,11 +110,37 @@ def _promise(account: Account, event: dict[str, Any], today: date, profile: Prof
         raise EventError(f"promised_date: {promised} is more than {MAX_PROMISE_DAYS} days ahead")
     if account.status not in (Status.ACTIVE, Status.PROMISE, Status.HOLD):
         return Outcome(account, f"promise ignored: account is {account.status}")
+    if account.plan:
+        return Outcome(account, f"promise ignored: a repayment plan is in force (next installment {account.promised_date})")
     changed = promises.made(account, _amount(event, "amount"), promised, today)
     end = promises.last_day(changed, profile)
     if account.status is Status.HOLD:
         return Outcome(changed, f"promise to pay by {promised} recorded during the hold; in force if the hold lifts by {end}")
     return Outcome(changed, f"promise to pay by {promised}; contacts paused through {end}")
+
+
+def _plan(account: Account, event: dict[str, Any], today: date, profile: Profile, limits: PlanLimits | None) -> Outcome:
+    """A repayment plan agreed: checked against the account and its policy's limits, then in force (or recorded, on hold)."""
+    try:
+        installments = plans.installments_of(event)
+        if account.status not in plans.AGREEABLE:
+            return Outcome(account, f"plan ignored: account is {account.status}")
+        plans.check(account, installments, today, limits)
+    except plans.PlanRefused as exc:
+        raise EventError(str(exc)) from None
+    replaced = (
+        " (replacing the promise to pay)"
+        if account.promised_date and not account.plan
+        else " (replacing the earlier plan)"
+        if account.plan
+        else ""
+    )
+    changed = plans.agreed(account, installments, today)
+    total = sum(a for _, a in installments)
+    what = f"repayment plan of {len(installments)} installment(s), {total} by {installments[-1][0]}{replaced}"
+    if account.status is Status.HOLD:
+        return Outcome(changed, f"{what} recorded during the hold; in force if the hold lifts by {promises.last_day(changed, profile)}")
+    return Outcome(changed, f"{what}; contacts paused while it is kept, next installment {installments[0][0]}")
 
 
 def _hold(account: Account, event: dict[str, Any], today: date, profile: Profile) -> Outcome:

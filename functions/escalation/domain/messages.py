@@ -75,7 +75,8 @@ def message_context(account: Account, purpose: str, today: date, profile: Profil
         due_date=account.due_date,
         deadline=deadline_for(purpose, today),
         promised_date=account.promised_date,
-        promised_amount=account.promised_amount,
+        # What is still to pay by the promised date (a plan's next installment, less what was paid toward it).
+        promised_amount=None if account.promised_amount is None else max(account.promised_amount - account.promise_paid, Decimal("0")),
     )
 
 

@@ -123,6 +123,11 @@ class Account:
     confirmation_due: bool = False
     broken_promises: int = 0
     kept_promises: int = 0
+    # A repayment plan in force (escalation.domain.plans): installment date -> amount, in date order. While it
+    # runs, the promise fields above hold its next installment.
+    plan: dict[date, Decimal] = field(default_factory=dict)
+    kept_plans: int = 0
+    broken_plans: int = 0
     # Ladder progress: the last local date each rule fired (rule name -> date).
     last_fired: dict[str, date] = field(default_factory=dict)
     # Contacts recorded in the last days (for the caps): one key per contact, whatever rule or run made it.

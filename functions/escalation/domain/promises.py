@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from . import plans
 from .model import Account, Status
 from .profiles import Profile
 
-_CLEARED = {"promised_date": None, "promised_amount": None, "promise_made_on": None, "promise_paid": Decimal("0")}
+_CLEARED = {"promised_date": None, "promised_amount": None, "promise_made_on": None, "promise_paid": Decimal("0"), "plan": {}}
 
 
 def last_day(account: Account, profile: Profile) -> date | None:
@@ -43,6 +44,8 @@ def paid_toward(account: Account, amount: Decimal, profile: Profile, today: date
     """A payment counted toward the promise; (account, True) when it keeps the promise."""
     if account.promised_date is None or account.promised_amount is None or lapsed(account, profile, today):
         return account, False
+    if account.plan:
+        return plans.paid_toward(account, amount)
     paid = account.promise_paid + amount
     if paid < account.promised_amount:
         return account.with_changes(promise_paid=paid), False
@@ -55,6 +58,9 @@ def kept(account: Account) -> Account:
 
 
 def broken(account: Account) -> Account:
+    """The promise's last day passed unkept (or a plan's installment did: the plan is broken)."""
+    if account.plan:
+        return plans.broken(account)
     status = Status.ACTIVE if account.status is Status.PROMISE else account.status
     return account.with_changes(status=status, broken_promises=account.broken_promises + 1, **_CLEARED)
 

@@ -70,7 +70,7 @@ def ingest(event: dict[str, Any], now: datetime, settings: Settings, config: Con
 def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime, config: Configuration) -> str:
     ctx = context_for(account, now, config)
     token = dynamo.legal_token(account.account_id) if legal.waiting(account) else None
-    outcome = _outcome(account, event, now, ctx.today, token)
+    outcome = _outcome(account, event, now, ctx.today, token, config)
     changed, note = outcome.account, outcome.note
     if changed.phone != account.phone:
         changed = numbers.attach_one(changed)  # the new number's own record (it may be closed already)
@@ -121,7 +121,7 @@ def _review_after(
     return legal.end(after, LegalState.WITHDRAWN, today, why).account, why
 
 
-def _outcome(account: Account, event: dict[str, Any], now: datetime, today: date, token: str | None) -> Outcome:
+def _outcome(account: Account, event: dict[str, Any], now: datetime, today: date, token: str | None, config: Configuration) -> Outcome:
     profile = profile_of(account)
     if event["type"] == "balance_update" and account.balance_as_of and now < account.balance_as_of:
         stale = f"stale balance_update ignored (ledger figures of {account.balance_as_of.isoformat()} are newer)"
@@ -134,7 +134,7 @@ def _outcome(account: Account, event: dict[str, Any], now: datetime, today: date
         if token is None:
             raise EventError("account_id: no legal review is waiting for a decision (the workflow has not parked its token yet)")
         event = event | {"decided_at": now.isoformat()}
-    outcome = apply_event(account, event, today, profile)
+    outcome = apply_event(account, event, today, profile, config.policy_for(account).plans)
     if event["type"] in ("balance_update", "payment"):
         return Outcome(
             outcome.account.with_changes(balance_as_of=max(now, account.balance_as_of or now)), outcome.note, outcome.promise_kept

@@ -15,9 +15,9 @@ from typing import Any
 
 from ..aws import dynamo, legal_workflow, notifications, numbers
 from ..config import Settings
-from ..domain import legal
-from ..domain.ladder import next_check, review_expired
-from ..domain.model import Account, LegalState, Status
+from ..domain import calendar, legal
+from ..domain.ladder import next_check
+from ..domain.model import Account, LegalState
 from ..domain.strategy import Configuration
 from ..domain.windows import as_utc
 from .context import context_for
@@ -60,8 +60,8 @@ def return_to_ladder(review: dict[str, Any], reason: str, decided_at: str | None
 
 
 def tend_review(account: Account, now: datetime, config: Configuration) -> tuple[Account, str | None]:
-    """The daily look at a waiting review: expire it after the review period, hand over an approval whose
-    promise was broken, or keep it alive.
+    """The daily look at a waiting review (escalation.domain.calendar.review_step), carried out: expire it after the
+    review period, hand over an approval whose promise was broken (or withdraw it), or keep it alive.
 
     Returns the account as it now stands and what happened (None: no review waiting).
     Raises dynamo.AccountChanged if the account changed meanwhile.
@@ -70,22 +70,21 @@ def tend_review(account: Account, now: datetime, config: Configuration) -> tuple
         return account, None
     token = dynamo.legal_token(account.account_id)
     ctx = context_for(account, now, config)
-    if review_expired(account, ctx.today):
-        closed = legal.end(account, LegalState.EXPIRED, ctx.today).account
-        dynamo.save_event_fields(account, closed, next_check(closed, ctx, ctx.today), review_token=False)
+    step = calendar.review_step(account, ctx.profile, ctx.today, token)
+    if step is None:
+        return account, None
+    if step.kind == calendar.EXPIRED:
+        dynamo.save_event_fields(account, step.account, next_check(step.account, ctx, ctx.today), review_token=False)
         if token:
             legal_workflow.end_without_decision(token, "ReviewExpired", _cause(now, f"no decision by {ctx.today}"))
-        return closed.with_changes(event_seq=account.event_seq + 1), "legal_review_expired"
-    if legal.approved(account) and account.status is Status.ACTIVE and token:
-        # The approval waited for a promise, and the promise was broken: the referral goes ahead if it still may.
-        why = legal.blocker(account, ctx.profile)
-        if why is None:
-            hand_over(account, token, now)
-            return account, "legal_referral_after_broken_promise"
-        return _withdraw(account, why, token, now, config), f"legal_review_withdrawn_{why}"
+        return step.account.with_changes(event_seq=account.event_seq + 1), step.note
+    if step.kind == calendar.HAND_OVER and token:
+        hand_over(account, token, now)
+        return account, step.note
+    if step.kind == calendar.WITHDRAWN and step.why:
+        return _withdraw(account, step.why, token, now, config), step.note
     if token and legal_workflow.heartbeat(token):
-        waits = legal.approved(account) and account.status is Status.PROMISE
-        return account, "legal_referral_waits_for_promise" if waits else "legal_review_waiting"
+        return account, step.note
     return account, None
 
 

@@ -14,10 +14,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from ..aws import dynamo, manifests, numbers, sms_outbox
 from ..config import Settings
-from ..domain import promises
-from ..domain.events import lift_expired_holds
+from ..domain import calendar
 from ..domain.ladder import Context, decide, next_check
-from ..domain.model import Account, Status
+from ..domain.model import Account
 from ..domain.strategy import Configuration
 from ..domain.windows import as_utc, window_opens
 from ..observability import count, count_by
@@ -89,7 +88,7 @@ def _decide(account: Account, ctx: Context, run_id: str, as_of: str, reasons: Co
     actions = [d for d in chosen if d.action is not None]
     if not actions:
         why = f"{ctx.today.isoformat()}: {', '.join(sorted({d.reason for d in chosen})) or 'nothing due'}"
-        dynamo.reschedule(account.account_id, account.event_seq, next_check(account, ctx, _next_look(chosen, ctx)), why)
+        dynamo.reschedule(account.account_id, account.event_seq, next_check(account, ctx, next_look(chosen, ctx)), why)
         return [{"account_id": account.account_id, "action": "skip", "reasons": [d.reason for d in chosen]}]
     return [
         {
@@ -147,21 +146,17 @@ def record_outcomes(run_id: str, batch: int, outcomes: list[dict[str, Any]], set
     return {"batch": batch, "outcomes": dict(counts), "failed": len(failed)}
 
 
-def _next_look(chosen: list, ctx: Context) -> date:
+def next_look(chosen: list, ctx: Context) -> date:
     """Tomorrow, or today when the run came before the borrower's window opened (e.g. an event late last night)."""
     early = any(d.reason == "outside_window" for d in chosen) and ctx.now < window_opens(ctx.today, ctx.zones, ctx.profile)
     return ctx.today if early else ctx.today + timedelta(days=1)
 
 
 def _apply_the_calendar(account: Account, ctx: Context, config: Configuration, reasons: Counter[str]) -> Account:
-    """What the passing of days does before deciding: promises break, dated holds end, reviews wait, expire or go ahead."""
-    if account.status is Status.PROMISE and promises.lapsed(account, ctx.profile, ctx.today):
-        # The promise's last day has passed unkept: the ladder resumes where it stood.
-        account = _save(account, promises.broken(account), ctx)
-        reasons["promise_broken"] += 1
-    if (ended := lift_expired_holds(account, ctx.today, ctx.profile)) is not None:
-        account = _save(account, ended.account, ctx)
-        reasons["hold_ended"] += 1
+    """What the passing of days does before deciding (escalation.domain.calendar), each change written as it comes."""
+    for what, changed in calendar.dated_changes(account, ctx.profile, ctx.today):
+        account = _save(account, changed, ctx)
+        reasons[what] += 1
     account, review = tend_review(account, ctx.now, config)
     if review:
         reasons[review] += 1
