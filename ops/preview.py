@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from sim.local.template import load_template, run_instants  # yaml only: no moto, no stack
 
 from . import configuration
 from .commands import Ops, OpsError
@@ -42,30 +42,8 @@ STACK_PARAMETERS = ("DueShards", "ProfileOverrides")
 BATCH_GET = 100  # keys per BatchGetItem
 
 
-# ---------------------------------------------------------------------- when the runs of a date start
-def run_instants(template: dict[str, Any], day: date) -> list[tuple[datetime, str]]:
-    """When the daily-run schedules of template.yaml fire on a UTC date: (UTC instant, schedule name), in time order.
-
-    The same reading of the schedules as sim.scenarios.replay.run_instants (which takes a running local stack);
-    pure, so that ops can use it without the harness.
-    """
-    machine = template["Resources"]["DailyRunStateMachine"]
-    out = []
-    for name, event in machine["Properties"].get("Events", {}).items():
-        props = event["Properties"]
-        found = re.match(r"cron\((\d+) (\d+) ", props["ScheduleExpression"])
-        if found is None:
-            continue
-        minute, hour = found.groups()
-        local = datetime.combine(day, time(int(hour), int(minute)), tzinfo=ZoneInfo(props.get("ScheduleExpressionTimezone", "UTC")))
-        out.append((local.astimezone(UTC), name))
-    return sorted(out)
-
-
 @cache
 def _template() -> dict[str, Any]:
-    from sim.local.template import load_template  # yaml only: no moto, no stack
-
     return load_template()
 
 

@@ -6,8 +6,11 @@ and a resolver for the intrinsics the template uses in values we need locally.
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -87,3 +90,21 @@ def placeholder_environment(template: dict[str, Any], parameters: dict[str, str]
         variables = block.get("Environment", {}).get("Variables", {})
         env |= {name: str(resolve(value, refs, {})) for name, value in variables.items()}
     return env
+
+
+def run_instants(template: dict[str, Any], day: date) -> list[tuple[datetime, str]]:
+    """When the daily-run schedules of template.yaml fire on a UTC date: (UTC instant, schedule name), in time order.
+
+    The one reading of the schedules: the harness fires them (sim.scenarios.replay), the preview and the lab walk them.
+    """
+    machine = template["Resources"]["DailyRunStateMachine"]
+    out = []
+    for name, event in machine["Properties"].get("Events", {}).items():
+        props = event["Properties"]
+        found = re.match(r"cron\((\d+) (\d+) ", props["ScheduleExpression"])
+        if found is None:
+            continue
+        minute, hour = found.groups()
+        local = datetime.combine(day, time(int(hour), int(minute)), tzinfo=ZoneInfo(props.get("ScheduleExpressionTimezone", "UTC")))
+        out.append((local.astimezone(UTC), name))
+    return sorted(out)

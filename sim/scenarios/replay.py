@@ -4,31 +4,22 @@ delivered as the lender's core system would, its faults injected where AWS fails
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ..local.faults import Injector
 from ..local.stack import LocalStack
-from ..local.template import resources_of_type
+from ..local.template import run_instants as schedule_instants
 from .files import Scenario, bus_detail, instant_of
 
 
 def run_instants(stack: LocalStack, day: date) -> list[tuple[datetime, str]]:
     """When the daily-run schedules of template.yaml fire on a date: (UTC instant, schedule name)."""
-    machine = resources_of_type(stack.template, "AWS::Serverless::StateMachine")["DailyRunStateMachine"]
-    out = []
-    for name, event in machine["Properties"].get("Events", {}).items():
-        props = event["Properties"]
-        minute, hour = re.match(r"cron\((\d+) (\d+) ", props["ScheduleExpression"]).groups()  # type: ignore[union-attr]
-        local = datetime.combine(day, time(int(hour), int(minute)), tzinfo=ZoneInfo(props.get("ScheduleExpressionTimezone", "UTC")))
-        out.append((local.astimezone(UTC), name))
-    return sorted(out)
+    return schedule_instants(stack.template, day)
 
 
 # ---------------------------------------------------------------------- replay
