@@ -16,7 +16,7 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV_ARGS := --framework cloudformation --quiet --compact --skip-download
 TRANSFORMED := .aws-sam/transformed/template.json
 
-.PHONY: demo test scenario lint validate scan build clean
+.PHONY: demo test scenario compare lint validate scan build clean
 
 # Set-up talks on stderr: stdout stays the command's own (`make scenario ... JSON=1` parses as JSON on a fresh clone).
 $(VENV)/.installed: requirements-dev.txt functions/requirements.txt
@@ -56,6 +56,11 @@ scenario: $(VENV)/.installed
 # `make bench OUT=dir [QUICK=1]`: throughput, AWS calls per contact and cost (sim/bench/) -> dir/bench.json and a table.
 # QUICK=1 skips the 10,000-account run.
 .PHONY: bench
+# The policy lab (sim/lab): the book once per policy in its `policies`, side by side: compare.json, compare.html.
+compare: $(VENV)/.installed
+	@test -n "$(SCENARIO)" -a -n "$(OUT)" || { echo "usage: make compare SCENARIO=book.json OUT=dir [SEED=n] [JSON=1]" >&2; exit 2; }
+	@$(RUN) -m sim.lab "$(SCENARIO)" "$(OUT)" $(if $(SEED),--seed $(SEED)) $(if $(JSON),--json)
+
 bench: $(VENV)/.installed
 	@test -n "$(OUT)" || { echo "usage: make bench OUT=dir [QUICK=1]" >&2; exit 2; }
 	$(RUN) -m sim.bench --out "$(OUT)" $(if $(QUICK),--quick)

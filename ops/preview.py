@@ -209,10 +209,9 @@ class Outcome:
 
 def walk(loaded: dict[str, Loaded], due: dict[str, str], runs: list[datetime], config: Any) -> tuple[dict[str, Outcome], Counter[str]]:
     """Every run of the date in time order, as the plan and the assessment would take and decide each account."""
-    from escalation.domain.ladder import decide, next_check
+    from escalation.domain.ladder import decide, next_check, next_look
     from escalation.service.context import context_for
     from escalation.service.recovery import stale_claims
-    from escalation.service.runs import next_look
 
     pending: dict[str, str | None] = dict(due)
     outcomes: dict[str, Outcome] = {}

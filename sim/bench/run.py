@@ -22,6 +22,7 @@ from .daily_run import DailyRun, measure_daily_run
 from .decisions import DECISION_ACCOUNTS, DECISION_SECONDS, measure_decisions
 from .handler_time import HandlerTime, measure_code_cpu
 from .imports import IMPORT_REPETITIONS, measure_imports
+from .lab import LAB_ACCOUNTS, LAB_DAYS, measure_lab
 from .plan import PLAN_ACCOUNTS, measure_plan
 from .table import format_table
 
@@ -34,6 +35,7 @@ TARGETS = {
     "cost_per_1000_due_accounts_usd": ("<=", 0.01),
     "cost_ratio_vs_per_account_execution": (">=", 10),
     "handler_import_ratio_vs_boto3": ("<=", 2),
+    "lab_seconds_10k_accounts_90_days_two_policies": ("<=", 600),
 }
 
 
@@ -47,6 +49,8 @@ class Sizes:
     calibration_accounts: int = 100
     import_repetitions: int = IMPORT_REPETITIONS
     import_modules: dict[str, str] | None = None  # function -> module; None = every handler of template.yaml
+    lab_accounts: int = LAB_ACCOUNTS
+    lab_days: int = LAB_DAYS
 
 
 @dataclass
@@ -57,6 +61,7 @@ class Measurements:
     plan: dict[str, Any]
     handler_times: dict[str, HandlerTime]
     imports: dict[str, Any]
+    lab: dict[str, Any]
 
 
 def measure_all(quick: bool, sizes: Sizes, progress: Callable[[str], None]) -> Measurements:
@@ -79,7 +84,11 @@ def measure_all(quick: bool, sizes: Sizes, progress: Callable[[str], None]) -> M
     handler_times = measure_code_cpu(sizes.calibration_accounts)
     progress("handler imports: a fresh interpreter per import")
     imports = measure_imports(sizes.import_repetitions, sizes.import_modules)
-    return Measurements(decisions, run, run_10k, plan, handler_times, imports)
+    lab_accounts = sizes.lab_accounts if not quick else min(sizes.lab_accounts, 1_000)
+    progress(f"policy lab: {lab_accounts} accounts over {sizes.lab_days} days, two policies (make compare's path)")
+    lab = measure_lab(lab_accounts, sizes.lab_days)
+    progress(f"  {lab['lab_seconds']:.0f}s, {lab['lab_account_days_per_second']:,} account-days/s")
+    return Measurements(decisions, run, run_10k, plan, handler_times, imports, lab)
 
 
 def run_bench(quick: bool = False, sizes: Sizes | None = None, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
@@ -107,6 +116,10 @@ def results_of(m: Measurements) -> dict[str, Any]:
         "e2e_accounts_per_second": run.accounts_per_second,
         "e2e_10k_accounts_per_second": m.run_10k.accounts_per_second if m.run_10k else None,
         "plan_seconds_100k": m.plan["plan_seconds"],
+        "lab_account_days_per_second": m.lab["lab_account_days_per_second"],
+        # Measured at 10,000 accounts by the full bench; the quick bench scales its smaller book's time up.
+        "lab_seconds_10k_accounts_90_days_two_policies": round(m.lab["lab_seconds"] * LAB_ACCOUNTS / m.lab["lab_accounts"], 1),
+        "lab": m.lab,
         "cost_per_1000_due_accounts_usd": costs["cost_per_1000_due_accounts_usd"],
         "cost_ratio_vs_per_account_execution": costs["cost_ratio_vs_per_account_execution"],
         "sms_fee_per_1000_usd": costs["sms_fee_per_1000_usd"],
@@ -136,6 +149,7 @@ def results_of(m: Measurements) -> dict[str, Any]:
             costs["cost_per_1000_due_accounts_usd"],
             costs["cost_ratio_vs_per_account_execution"],
             m.imports["worst_ratio_vs_boto3"],
+            round(m.lab["lab_seconds"] * LAB_ACCOUNTS / m.lab["lab_accounts"], 1),
         ),
         "local_parameters": {"DueShards": m.plan["due_shards"], "MapChildExecutionType": "STANDARD (moto)", "as_of": RUN_AS_OF},
     }
@@ -160,13 +174,16 @@ def _run_summary(run: DailyRun | None) -> dict[str, Any] | None:
     }
 
 
-def target_results_of(decisions: float, calls: float, cost: float, ratio: float, import_ratio: float | None) -> dict[str, dict[str, Any]]:
+def target_results_of(
+    decisions: float, calls: float, cost: float, ratio: float, import_ratio: float | None, lab_seconds: float
+) -> dict[str, dict[str, Any]]:
     values = {
         "decisions_per_second": decisions,
         "api_calls_per_contacted_account": calls,
         "cost_per_1000_due_accounts_usd": cost,
         "cost_ratio_vs_per_account_execution": ratio,
         "handler_import_ratio_vs_boto3": import_ratio,
+        "lab_seconds_10k_accounts_90_days_two_policies": lab_seconds,
     }
     out = {}
     for key, (op, limit) in TARGETS.items():

@@ -21,6 +21,12 @@ def format_table(results: dict[str, Any]) -> str:
             targets["cost_ratio_vs_per_account_execution"],
         ),
         ("sms_fee_per_1000_usd (US)", results["sms_fee_per_1000_usd"], None),
+        ("lab_account_days_per_second", results["lab_account_days_per_second"], None),
+        (
+            "lab_seconds_10k_accounts_90_days_two_policies",
+            results["lab_seconds_10k_accounts_90_days_two_policies"],
+            targets["lab_seconds_10k_accounts_90_days_two_policies"],
+        ),
     ]
     imports = results["handler_import_ms"]
     rows += [(f"handler_import_ms[{m}]", ms, None) for m, ms in imports.items() if m != "boto3"]

@@ -19,6 +19,8 @@ TINY = bench.Sizes(
     calibration_accounts=6,
     import_repetitions=1,
     import_modules={"SendSmsFunction": "send_sms.app"},
+    lab_accounts=20,
+    lab_days=10,
 )
 NUMBERS = (
     "decisions_per_second",

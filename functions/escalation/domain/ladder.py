@@ -138,6 +138,12 @@ def _next_ladder_check(account: Account, ctx: Context, earliest: date) -> dateti
     return _at(first, ctx) if first is not None else None
 
 
+def next_look(chosen: list, ctx: Context) -> date:
+    """Tomorrow, or today when the run came before the borrower's window opened (e.g. an event late last night)."""
+    early = any(d.reason == "outside_window" for d in chosen) and ctx.now < window_opens(ctx.today, ctx.zones, ctx.profile)
+    return ctx.today if early else ctx.today + timedelta(days=1)
+
+
 def _at(day: date, ctx: Context) -> datetime:
     """The window's opening on that day, or now if it has already opened."""
     opening, now = window_opens(day, ctx.zones, ctx.profile), ctx.now

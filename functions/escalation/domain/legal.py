@@ -96,3 +96,19 @@ def withdrawal_reason(before: Account, after: Account, profile: Profile, promise
 
 def describe(why: str) -> str:
     return _WHY.get(why, why)
+
+
+def review_after_event(
+    before: Account, after: Account, kind: str, profile: Profile, today: date, promise_kept: bool
+) -> tuple[Account, str | None]:
+    """The waiting review after a borrower event of type `kind`: withdrawn if the account stopped qualifying; an
+    approval that completes it checked again (DOMAIN.md: the referral re-checks). Returns the account and why
+    (ReferralBlocked); a complete approval under a promise waits on the account (why: PROMISE, not withdrawn)."""
+    why = withdrawal_reason(before, after, profile, promise_kept)
+    if why is None and kind == "legal_decision" and approved(after):
+        why = blocker(after, profile)
+        if why == ReferralBlocked.PROMISE:
+            return after, why
+    if why is None:
+        return after, None
+    return end(after, LegalState.WITHDRAWN, today, why).account, why

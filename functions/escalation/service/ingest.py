@@ -11,7 +11,6 @@ from ..domain import legal
 from ..domain.events import EventError, Outcome, apply_event
 from ..domain.ladder import next_check
 from ..domain.model import Account, LegalState, account_from
-from ..domain.profiles import Profile
 from ..domain.sender import SenderError
 from ..domain.strategy import Configuration
 from .context import context_for, profile_of
@@ -74,7 +73,7 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
     changed, note = outcome.account, outcome.note
     if changed.phone != account.phone:
         changed = numbers.attach_one(changed)  # the new number's own record (it may be closed already)
-    changed, why = _review_after(account, changed, event, ctx.profile, ctx.today, outcome.promise_kept)
+    changed, why = legal.review_after_event(account, changed, event["type"], ctx.profile, ctx.today, outcome.promise_kept)
     if why == legal.ReferralBlocked.PROMISE:
         note += "; the referral waits for the promise to pay (kept: withdrawn; broken: referred if it still qualifies)"
     elif why:
@@ -104,21 +103,6 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
         hand_over(changed, token, now)
         note += "; handed to the review workflow"
     return note
-
-
-def _review_after(
-    before: Account, after: Account, event: dict[str, Any], profile: Profile, today: date, promise_kept: bool
-) -> tuple[Account, str | None]:
-    """The waiting review after the event: withdrawn if the account stopped qualifying; an approval that
-    completes it checked again (DOMAIN.md: the referral re-checks). Returns the account and why (ReferralBlocked)."""
-    why = legal.withdrawal_reason(before, after, profile, promise_kept)
-    if why is None and event["type"] == "legal_decision" and legal.approved(after):
-        why = legal.blocker(after, profile)
-        if why == legal.ReferralBlocked.PROMISE:
-            return after, why  # the approval waits on the account
-    if why is None:
-        return after, None
-    return legal.end(after, LegalState.WITHDRAWN, today, why).account, why
 
 
 def _outcome(account: Account, event: dict[str, Any], now: datetime, today: date, token: str | None, config: Configuration) -> Outcome:

@@ -7,7 +7,7 @@ parse the state's input and call one of these.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,10 +15,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from ..aws import dynamo, manifests, numbers, sms_outbox
 from ..config import Settings
 from ..domain import calendar
-from ..domain.ladder import Context, decide, next_check
+from ..domain.ladder import Context, decide, next_check, next_look
 from ..domain.model import Account
 from ..domain.strategy import Configuration
-from ..domain.windows import as_utc, window_opens
+from ..domain.windows import as_utc
 from ..observability import count, count_by
 from . import configuration
 from .context import context_for
@@ -144,12 +144,6 @@ def record_outcomes(run_id: str, batch: int, outcomes: list[dict[str, Any]], set
     part = {"batch": batch, "outcomes": dict(counts), "failed": failed}
     manifests.write_json(settings.manifest_bucket, f"runs/{run_id}/outcomes/{batch:05d}.json", part)
     return {"batch": batch, "outcomes": dict(counts), "failed": len(failed)}
-
-
-def next_look(chosen: list, ctx: Context) -> date:
-    """Tomorrow, or today when the run came before the borrower's window opened (e.g. an event late last night)."""
-    early = any(d.reason == "outside_window" for d in chosen) and ctx.now < window_opens(ctx.today, ctx.zones, ctx.profile)
-    return ctx.today if early else ctx.today + timedelta(days=1)
 
 
 def _apply_the_calendar(account: Account, ctx: Context, config: Configuration, reasons: Counter[str]) -> Account:
