@@ -128,3 +128,16 @@ def test_a_policy_changed_mid_delinquency_keeps_what_fired_and_takes_the_new_rul
 def test_the_change_leaves_other_policies_as_they_were(run):
     gentle = {c["policy_version"] for c in run.of("GENTLE")}
     assert len(gentle) == 1  # gentle's document did not change, nor its version
+
+
+def test_each_run_report_counts_its_decisions_by_strategy_and_arm(run):
+    from collections import Counter
+
+    decided = Counter()
+    for report in run.runs:
+        for strategy, actions in report["strategies"].items():
+            decided.update({(strategy, action): n for action, n in actions.items() if action != "skip"})
+        assert sum(sum(a.values()) for a in report["strategies"].values()) == sum(report["actions"].values())
+    contacted = Counter((f"{c['policy']}/{c['arm']}", c["action"]) for c in run.contacts)
+    assert decided == contacted  # nothing refused at send time here: every decision became a contact
+    assert {s.split("/")[1] for s, _ in decided} == {"champion", "challenger", "-"}

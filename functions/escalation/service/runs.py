@@ -17,7 +17,7 @@ from ..config import Settings
 from ..domain import calendar
 from ..domain.ladder import Context, decide, next_check, next_look
 from ..domain.model import Account
-from ..domain.strategy import Configuration
+from ..domain.strategy import NO_ARM, Configuration
 from ..domain.windows import as_utc
 from ..observability import count, count_by
 from . import configuration
@@ -86,10 +86,11 @@ def _decide(account: Account, ctx: Context, run_id: str, as_of: str, reasons: Co
     chosen = decide(account, ctx)
     reasons.update(d.reason for d in chosen if d.action is None)
     actions = [d for d in chosen if d.action is not None]
+    strategy = f"{ctx.policy.name}/{account.arm or NO_ARM}"  # the run report's figures per strategy and arm
     if not actions:
         why = f"{ctx.today.isoformat()}: {', '.join(sorted({d.reason for d in chosen})) or 'nothing due'}"
         dynamo.reschedule(account.account_id, account.event_seq, next_check(account, ctx, next_look(chosen, ctx)), why)
-        return [{"account_id": account.account_id, "action": "skip", "reasons": [d.reason for d in chosen]}]
+        return [{"account_id": account.account_id, "action": "skip", "reasons": [d.reason for d in chosen], "strategy": strategy}]
     return [
         {
             "account_id": account.account_id,
@@ -101,6 +102,7 @@ def _decide(account: Account, ctx: Context, run_id: str, as_of: str, reasons: Co
             "run_id": run_id,
             "as_of": as_of,
             "profile": account.profile,  # for metrics only; no personal data in the state
+            "strategy": strategy,
         }
         for d in actions
         if d.action is not None
@@ -122,11 +124,20 @@ def _emit(
         "batch": batch,
         "assessed": assessed,
         "actions": dict(Counter(d["action"] for d in decisions)),
+        "strategies": _by_strategy(decisions),
         "sms_queued": len(texts),
         "skip_reasons": dict(reasons),
     }
     manifests.write_json(settings.manifest_bucket, f"runs/{run_id}/batches/{batch:05d}.json", summary)
     return {"run_id": run_id, "batch": batch, "decisions": [d for d in decisions if d["action"] != "sms"]}
+
+
+def _by_strategy(decisions: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Decisions by "policy/arm", then action ("skip": assessed, nothing sent); an account counts once per action."""
+    counts: dict[str, Counter[str]] = {}
+    for d in decisions:
+        counts.setdefault(d["strategy"], Counter())[d["action"]] += 1
+    return {strategy: dict(actions) for strategy, actions in sorted(counts.items())}
 
 
 def record_outcomes(run_id: str, batch: int, outcomes: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
@@ -166,12 +177,15 @@ def summarize(run_id: str, as_of: str, due: int, settings: Settings) -> dict[str
     """Aggregate the batch summaries into the run report (S3) and return it."""
     actions: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    strategies: dict[str, Counter[str]] = {}
     assessed = sms_queued = 0
     for part in manifests.read_all(settings.manifest_bucket, f"runs/{run_id}/batches/"):
         assessed += part["assessed"]
         sms_queued += part.get("sms_queued", 0)
         actions.update(part["actions"])
         reasons.update(part["skip_reasons"])
+        for strategy, counts in part.get("strategies", {}).items():
+            strategies.setdefault(strategy, Counter()).update(counts)
     outcomes: Counter[str] = Counter()
     failed: list[dict[str, Any]] = []
     for part in manifests.read_all(settings.manifest_bucket, f"runs/{run_id}/outcomes/"):
@@ -183,6 +197,7 @@ def summarize(run_id: str, as_of: str, due: int, settings: Settings) -> dict[str
         "due": due,
         "assessed": assessed,
         "actions": dict(actions),
+        "strategies": {strategy: dict(counts) for strategy, counts in sorted(strategies.items())},  # "policy/arm" -> action -> decisions
         "sms_queued": sms_queued,  # SMS posted to the outbox: the senders' outcomes are in their metrics and the contact log
         "outcomes": dict(outcomes),  # calls, visits, reviews: sent, skipped (re-checked at send time), duplicate, recovered, failed
         "failed": failed,  # accounts whose dispatch failed after retries: still due, retried by the next run
