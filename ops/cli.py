@@ -14,6 +14,7 @@
     python -m ops --stack collections-prod config deploy deploy/prod.configuration.json
     python -m ops --stack collections-prod config show
     python -m ops --stack collections-prod preview [--date 2026-03-05] [--sample 10] [--limit 5000]
+    python -m ops --stack collections-prod figures [--since 2026-03-01] [--until 2026-03-31]
 
 The options (--stack, --profile, --region, --endpoint-url, --json) may come before or after the command.
 Errors print one line on stderr and exit 2.
@@ -27,7 +28,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import configuration, preview
+from escalation.domain.figures import figures_table
+
+from . import configuration, figures, preview
 from .commands import Ops, OpsError, local_stack_resources, stack_resources
 
 
@@ -90,6 +93,10 @@ def parser() -> argparse.ArgumentParser:
     ahead.add_argument("--sample", type=int, default=preview.DEFAULT_SAMPLE, help="accounts shown with their decision and why")
     ahead.add_argument("--limit", type=int, help="examine at most this many due accounts (a very large book from a laptop)")
 
+    book = _options(add("figures", help="figures per strategy and arm: contacts, rates, cures, rolls, recovery, cost"), top=False)
+    book.add_argument("--since", help="YYYY-MM-DD: the book's first day (default: its earliest contact or event)")
+    book.add_argument("--until", help="YYYY-MM-DD: the book's last day (default: today, UTC)")
+
     timeline = _options(add("timeline", help="what we sent a borrower, and why"), top=False)
     timeline.add_argument("account_id")
     timeline.add_argument("--reveal", action="store_true", help="show phone numbers unmasked")
@@ -115,6 +122,8 @@ def run(args: argparse.Namespace, ops: Ops) -> Any:
         return configuration.show(ops.client("appconfig"), ops.resources)
     if args.command == "preview":
         return preview.preview(ops, args.date, sample=args.sample, limit=args.limit, stack=args.stack)
+    if args.command == "figures":
+        return figures.figures(ops, args.since, args.until)
     return ops.timeline(args.account_id, reveal=args.reveal)
 
 
@@ -142,6 +151,9 @@ def render(args: argparse.Namespace, result: Any) -> str:
         return _configuration_text(result)
     if args.command == "preview":
         return _preview_text(result)
+    if args.command == "figures":
+        head = f"figures of {result['accounts']} account(s), {result['first_day']} to {result['last_day']}, per strategy and arm"
+        return head + "\n" + (figures_table(result["groups"]) if result["groups"] else "no accounts")
     if args.command == "smoke":
         head = f"smoke account {result['account_id']}: run {result['run']} {result['status']}"
         lines = [f"{head}; {len(result['contacts'])} contact(s), then paused"]
@@ -248,6 +260,8 @@ def _timeline_text(result: dict[str, Any]) -> str:
         )
         if c.get("text"):
             lines.append(f'      "{c["text"]}"')
+    lines.append(f"{len(result.get('events', []))} borrower event(s) applied:")
+    lines += [f"  {e['at']}  {e['type']:<18} {e['effect']}" for e in result.get("events", [])]
     return "\n".join(lines)
 
 

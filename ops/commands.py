@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from escalation.domain.model import Stage, furthest
+from escalation.domain.model import EVENT_KEY_PREFIX, Stage, furthest
 from escalation.domain.phones import mask_phone
 
 OPS_SOURCE = "collections.ops"  # escalation.contract.OPS_SOURCE; the bus rule admits it
@@ -280,7 +280,7 @@ class Ops:
         )
         if item is None:
             raise OpsError(f"account {account_id}: not enrolled")
-        return _plain(item)
+        return plain(item)
 
     def timeline(self, account_id: str, reveal: bool = False) -> dict[str, Any]:
         """The account as it stands and every contact in the audit log, oldest first, each with its rule."""
@@ -290,22 +290,31 @@ class Ops:
         query = {"TableName": self.resources["ContactsTable"], "KeyConditionExpression": "account_id = :a"}
         query["ExpressionAttributeValues"] = {":a": {"S": account_id}}
         for page in ddb.get_paginator("query").paginate(**query):
-            contacts += [_plain(i) for i in page["Items"]]
-        contacts.sort(key=lambda c: c.get("at", ""))
+            contacts += [plain(i) for i in page["Items"]]
+        # The audit log holds the account's contacts and, keyed "event#...", the borrower events applied to it.
+        events = sorted((c for c in contacts if c["key"].startswith(EVENT_KEY_PREFIX)), key=lambda e: e.get("at", ""))
+        contacts = sorted((c for c in contacts if not c["key"].startswith(EVENT_KEY_PREFIX)), key=lambda c: c.get("at", ""))
         # The stage is the furthest any contact reached (escalation.aws.dynamo keeps each one reached).
         account["stage"] = furthest(*(Stage(s) for s in [account.get("stage", "pre_due"), *account.pop("stages", [])])).value
         number = ddb.get_item(TableName=self.resources["NumbersTable"], Key={"phone": {"S": account["phone"]}}, ConsistentRead=True)
-        account["closed_channels"] = {ch: v for ch, v in _plain(number.get("Item", {})).items() if ch != "phone"}
+        account["closed_channels"] = {ch: v for ch, v in plain(number.get("Item", {})).items() if ch != "phone"}
         if not reveal:
             for c in contacts:
                 c["to"] = mask_phone(c["to"]) if c.get("to") else c.get("to")
             account["phone"] = mask_phone(account["phone"]) if account.get("phone") else account.get("phone")
             account["emergency_contacts"] = [mask_phone(p) for p in account.get("emergency_contacts", [])]
         account.pop("legal_task_token", None)
-        return {"account": account, "contacts": contacts}
+        return {"account": account, "contacts": contacts, "events": [_event_entry(e, reveal) for e in events]}
 
 
-def _plain(item: dict[str, Any]) -> dict[str, Any]:
+def _event_entry(item: dict[str, Any], reveal: bool) -> dict[str, Any]:
+    fields = json.loads(item.get("fields") or "{}")
+    if not reveal and fields.get("phone"):  # contact_updated carries the new number
+        fields["phone"] = mask_phone(fields["phone"])
+    return {"at": item["at"], "type": item["type"], "effect": item["effect"], "fields": fields, "key": item["key"]}
+
+
+def plain(item: dict[str, Any]) -> dict[str, Any]:
     """A DynamoDB item as plain JSON values."""
     from boto3.dynamodb.types import TypeDeserializer
 

@@ -174,7 +174,7 @@ def test_the_scenario_exercises_every_function_and_path(observed):
     assert functions <= set(observed)
     actions = {(f, a) for f, calls in observed.items() for a, _, _ in calls}
     for expected in [
-        ("IngestEventsFunction", "dynamodb:PutItem"),  # enrolment
+        ("IngestEventsFunction", "dynamodb:PutItem"),  # enrolment; the event's audit entry
         ("IngestEventsFunction", "sqs:SendMessage"),  # a rejected event
         ("IngestEventsFunction", "states:SendTaskSuccess"),  # approve / reject
         ("IngestEventsFunction", "states:SendTaskFailure"),  # withdrawn by the payment

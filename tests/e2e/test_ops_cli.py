@@ -29,7 +29,12 @@ def harness():
     from sim.local.stack import REGION, LocalStack
     from sim.scenarios import Replay, validate
 
+    events = [
+        {"at": "2027-03-02T06:00:00Z", "type": "payment", "account_id": "KEEP", "amount": "100.00"},
+        {"at": "2027-03-02T07:00:00Z", "type": "call_outcome", "account_id": "KEEP", "outcome": "no_answer"},
+    ]
     raw = {"name": "ops", "start_date": "2027-03-01", "days": 3, "profile": "CN", "accounts": [account("KEEP", 1), account("PAUSE", 2)]}
+    raw["events"] = events
     with LocalStack() as stack:
         replay = Replay(validate(raw, "ops"), stack)
         replay.run()
@@ -100,3 +105,31 @@ def test_redriving_a_run_repeats_nothing(harness, capsys):
     assert {a: sorted(c.key for c in contacts_of(a)) for a in ("KEEP", "PAUSE")} == everything
     assert cli(ops, "runs", "redrive", "NoSuchRun") == 2
     assert "no such execution" in capsys.readouterr().err
+
+
+def test_figures_per_strategy_come_from_the_tables(harness, capsys):
+    from escalation.aws import dynamo
+
+    _, _, ops = harness
+    # The CLI stamps its own events (the pause) with the real clock: the book's days are given.
+    assert cli(ops, "figures", "--since", "2027-03-01", "--until", "2027-03-10", "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["first_day"], result["accounts"], list(result["groups"])) == ("2027-03-01", 2, ["default-ladder/-"])
+    group = result["groups"]["default-ladder/-"]
+    sent = sum(1 for c in dynamo.all_contacts() if c.action.value == "sms")
+    assert group["contacts"]["sms"] == sent > 0
+    assert (group["recovered"], group["dial_attempts"], group["phone_conversations"]) == ({"CNY": "100.00"}, 1, 0)
+    assert cli(ops, "figures", "--since", "2027-03-01", "--until", "2027-03-10") == 0
+    text = capsys.readouterr().out
+    assert text.startswith("figures of 2 account(s), 2027-03-01 to 2027-03-10") and "right_party_contact_rate" in text
+    assert cli(ops, "figures", "--since", "2027-13-01") == 2
+    assert capsys.readouterr().err.startswith("error: --since: expected YYYY-MM-DD")
+
+
+def test_the_timeline_lists_the_events_applied_from_the_audit_log(harness, capsys):
+    _, _, ops = harness
+    assert cli(ops, "timeline", "KEEP") == 0
+    text = capsys.readouterr().out
+    assert "2 borrower event(s) applied:" in text and "partial payment 100.00" in text and "call_outcome" in text
+    events = ops.timeline("KEEP")["events"]
+    assert [e["type"] for e in events] == ["payment", "call_outcome"] and events[0]["fields"] == {"amount": "100.00"}

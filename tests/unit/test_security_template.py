@@ -42,10 +42,12 @@ LOG_DELIVERY = {
 # (Globals: KmsKeyArn); GenerateDataKey: sending to an encrypted queue or topic, writing to the bucket.
 EXPECTED: dict[str, set[tuple[str, str]]] = {
     # inbox.receive -> ingest: load/legal_token (GetItem), enroll (PutItem), save_event_fields (UpdateItem),
-    # the number's record and its closures, legal_workflow.decide / end_withdrawn; rejected events -> work_queues.enqueue.
+    # the number's record and its closures, legal_workflow.decide / end_withdrawn; rejected events -> work_queues.enqueue;
+    # the applied event's audit entry (PutItem, in save_event_fields' transaction).
     "IngestEventsFunction": ACCOUNTS_RW
     | {
         ("dynamodb:PutItem", "AccountsTable"),
+        RECORD,
         NUMBER,
         CLOSE_NUMBER,
         ("sqs:SendMessage", "RejectedEventsQueue"),
@@ -255,6 +257,7 @@ def test_the_contact_log_is_append_only(template):
     assert contact_log_violations(template) == []
     writers = {role for role in iam.roles(template) if RECORD in iam.grants(template, role)}
     assert writers == {
+        "IngestEventsFunction",  # the applied events' entries
         "AssessAccountsFunction",
         "SendSmsFunction",
         "QueueCallFunction",

@@ -7,6 +7,7 @@ this module is imported; template.yaml sets them on every function.
 
 from __future__ import annotations
 
+import json
 import os
 import zlib
 from collections.abc import Iterable
@@ -28,7 +29,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from ..domain.model import Account, Action, Contact, ContactKey, LegalState, Stage, Status, furthest
+from ..domain.model import EVENT_KEY_PREFIX, Account, Action, AppliedEvent, Contact, ContactKey, LegalState, Stage, Status, furthest
 from ..domain.progress import LadderProgress
 from .clients import client
 
@@ -154,6 +155,35 @@ class ContactItem(Model):
     decided_by = UnicodeAttribute(null=True)  # legal referral: the approving reviewer(s)
     task_expires_at = UnicodeAttribute(null=True)  # call and visit tasks: after this instant the task may not be worked
     purge_at = NumberAttribute(null=True)  # TTL (epoch seconds): retention by profile
+
+
+class EventEntryItem(Model):
+    """An applied borrower event in the audit log: the contacts table, key "event#<occurred_at>#<event id>".
+
+    Contact keys begin with their local day ("2026-03-04#sms#reminder"), so an account's contacts sort
+    before its events, and `CONTACTS_ONLY` keeps readers of contacts to contacts.
+    """
+
+    class Meta:
+        table_name = ContactItem.Meta.table_name
+        region = REGION
+
+    account_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    event_type = UnicodeAttribute(attr_name="type")
+    at = UnicodeAttribute()  # when it happened in the world (occurred_at), UTC
+    effect = UnicodeAttribute()
+    fields = UnicodeAttribute()  # the event's own fields, JSON
+    policy = UnicodeAttribute(null=True)
+    arm = UnicodeAttribute(null=True)
+    purge_at = NumberAttribute(null=True)  # TTL (epoch seconds): retention by profile, as for contacts
+
+
+CONTACTS_ONLY = ContactItem.key < EVENT_KEY_PREFIX  # digits sort before letters
+
+
+class EventAlreadyRecorded(Refused):
+    """The event's audit entry exists: it was applied before (and its id since forgotten by the account)."""
 
 
 def _update(account_id: str, actions: list, condition: object = None) -> None:
@@ -378,6 +408,7 @@ def save_event_fields(
     seen: tuple[str, str] | None = None,
     forget: tuple[str, ...] = (),
     review_token: bool = True,
+    entry: tuple[AppliedEvent, int] | None = None,
 ) -> None:
     """Write what a borrower event (or the calendar) changed from `before` to `account`, if nothing else
     changed the account meanwhile (its event_seq is still `before`'s).
@@ -385,8 +416,10 @@ def save_event_fields(
     Call tasks an outcome answered are removed one by one (dispatches add tasks concurrently). `note`
     is the last event's one-line account for the ops timeline; `seen` = (event id, occurred_at) marks
     the event applied in the same write; `forget` drops old event ids so the item stays bounded;
-    `review_token=False` drops the waiting review's task token (the review has ended). Raises
-    AccountChanged if the account's event_seq moved since it was read.
+    `review_token=False` drops the waiting review's task token (the review has ended). `entry` = (the applied
+    event, purge instant in epoch seconds) appends it to the audit log in the same transaction: an event is
+    never applied without its entry, nor the reverse. Raises AccountChanged if the account's event_seq moved
+    since it was read, EventAlreadyRecorded if the entry exists.
     """
     values = _event_values(account)
     if note is not None:
@@ -402,12 +435,44 @@ def save_event_fields(
         actions.append(AccountItem.events_seen[seen[0]].set(seen[1]))
     actions += [AccountItem.events_seen[old].remove() for old in forget]
     actions += [AccountItem.event_seq.set(before.event_seq + 1), *_due_actions(account.account_id, due_at)]
+    if entry is not None:
+        _update_with_entry(account.account_id, actions, AccountItem.event_seq == before.event_seq, _event_item(*entry))
+        return
     try:
         _update(account.account_id, actions, AccountItem.event_seq == before.event_seq)
     except UpdateError as exc:
         if _conditional_failure(exc):
             raise AccountChanged(f"account {account.account_id} changed concurrently") from exc
         raise
+
+
+def _update_with_entry(account_id: str, actions: list, condition: object, item: EventEntryItem) -> None:
+    try:
+        with TransactWrite(connection=AccountItem._get_connection().connection) as transaction:
+            transaction.save(item, condition=EventEntryItem.key.does_not_exist())
+            transaction.update(AccountItem(account_id), actions=actions, condition=condition)
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        refused = [r is not None and r.code == "ConditionalCheckFailed" for r in reasons]
+        if not any(refused):
+            raise
+        if refused[0]:  # put first, then update: PynamoDB's order
+            raise EventAlreadyRecorded(f"event {item.key} is already in the audit log") from exc
+        raise AccountChanged(f"account {account_id} changed concurrently") from exc
+
+
+def _event_item(event: AppliedEvent, retain_until: int) -> EventEntryItem:
+    return EventEntryItem(
+        event.account_id,
+        event.key,
+        event_type=event.type,
+        at=_iso(event.occurred_at),
+        effect=event.effect[:1000],
+        fields=json.dumps(event.fields, sort_keys=True, ensure_ascii=False, default=str),
+        policy=event.policy,
+        arm=event.arm,
+        purge_at=retain_until,
+    )
 
 
 def reschedule(account_id: str, expected_seq: int, due_at: datetime | None, why: str | None = None) -> bool:
@@ -573,12 +638,35 @@ def _put_unless_present(item: ContactItem) -> None:
 
 
 def contacts_of(account_id: str) -> list[Contact]:
-    return [_to_contact(i) for i in ContactItem.query(account_id)]
+    return [_to_contact(i) for i in ContactItem.query(account_id, CONTACTS_ONLY)]
 
 
 def all_contacts() -> list[Contact]:
     """Every contact in the log (exports and local simulations; a scan, never used by a run)."""
-    return [_to_contact(i) for i in ContactItem.scan()]
+    return [_to_contact(i) for i in ContactItem.scan(CONTACTS_ONLY)]
+
+
+def events_of(account_id: str) -> list[AppliedEvent]:
+    """The borrower events applied to the account, oldest first, as the audit log keeps them."""
+    return [_to_event(i) for i in EventEntryItem.query(account_id, EventEntryItem.key.startswith(EVENT_KEY_PREFIX))]
+
+
+def all_events() -> list[AppliedEvent]:
+    """Every applied event in the log (exports and local simulations; a scan, never used by a run)."""
+    return [_to_event(i) for i in EventEntryItem.scan(EventEntryItem.key.startswith(EVENT_KEY_PREFIX))]
+
+
+def _to_event(item: EventEntryItem) -> AppliedEvent:
+    return AppliedEvent(
+        account_id=item.account_id,
+        event_id=item.key.split("#", 2)[2],  # "event#<instant>#<event id>"; an event id may hold "#"
+        type=item.event_type,
+        occurred_at=_instant(item.at),
+        effect=item.effect,
+        fields=json.loads(item.fields),
+        policy=item.policy,
+        arm=item.arm,
+    )
 
 
 def all_accounts() -> list[Account]:

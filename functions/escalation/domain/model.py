@@ -6,7 +6,7 @@ Plain Python (no boto3): the store converts to and from these at its boundary.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -261,6 +261,28 @@ class Contact:
     provider_id: str | None = None
     decided_by: str | None = None  # legal referral: the reviewer(s) who approved it
     expires_at: datetime | None = None  # call and visit tasks: the instant after which the task may not be worked
+
+
+@dataclass(frozen=True)
+class AppliedEvent:
+    """A borrower event applied to an account, as the audit trail records it next to the account's contacts."""
+
+    account_id: str
+    event_id: str
+    type: str
+    occurred_at: datetime
+    effect: str  # what it did, in the ingest's words ("paid in full (9.00)", "call: refused")
+    fields: dict[str, Any]  # the event's own fields (amount, outcome, promised date...), as it arrived
+    policy: str | None = None  # the account's strategy when it applied: figures count it in that group
+    arm: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Its sort key in the audit log: after the account's contacts, whose keys begin with their day."""
+        return f"{EVENT_KEY_PREFIX}{self.occurred_at.astimezone(UTC).isoformat().replace('+00:00', 'Z')}#{self.event_id}"
+
+
+EVENT_KEY_PREFIX = "event#"
 
 
 def account_from(raw: dict[str, Any], default_profile: str) -> Account:

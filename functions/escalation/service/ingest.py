@@ -10,9 +10,10 @@ from ..config import Settings
 from ..domain import legal
 from ..domain.events import EventError, Outcome, apply_event
 from ..domain.ladder import next_check
-from ..domain.model import Account, LegalState, account_from
+from ..domain.model import Account, AppliedEvent, LegalState, account_from
 from ..domain.sender import SenderError
-from ..domain.strategy import Configuration
+from ..domain.strategy import NO_ARM, Configuration
+from .audit import years_after
 from .context import context_for, profile_of
 from .legal import end_withdrawn, hand_over
 
@@ -61,6 +62,8 @@ def ingest(event: dict[str, Any], now: datetime, settings: Settings, config: Con
         account = numbers.attach_one(account)
         try:
             return _apply(account, event, event_id, now, config)
+        except dynamo.EventAlreadyRecorded:
+            return f"duplicate: event {event_id} already in the audit log"
         except dynamo.AccountChanged:
             continue  # the account changed meanwhile (a run or another event): read it again
     raise RuntimeError(f"account {event['account_id']} kept changing; event {event.get('event_id')} will be retried")
@@ -90,6 +93,10 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
         seen=(event_id, now.isoformat()),
         forget=forget,
         review_token=changed.legal_state is account.legal_state,
+        entry=(
+            _applied(account, event, event_id, now, note, ctx.policy.name),
+            int(years_after(now, ctx.profile.retention_years).timestamp()),
+        ),
     )
     # Then the review workflow. Should this fail, the daily run's look at the review mends it: an approval
     # still waiting is handed over, and a review closed here ends at the workflow's heartbeat timeout.
@@ -103,6 +110,12 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
         hand_over(changed, token, now)
         note += "; handed to the review workflow"
     return note
+
+
+def _applied(account: Account, event: dict[str, Any], event_id: str, now: datetime, note: str, policy: str) -> AppliedEvent:
+    """The audit entry of the event: what arrived and what it did, under the account's strategy."""
+    fields = {k: v for k, v in event.items() if k not in ("type", "account_id", "event_id")}
+    return AppliedEvent(account.account_id, event_id, event["type"], now, note, fields, policy, account.arm or NO_ARM)
 
 
 def _outcome(account: Account, event: dict[str, Any], now: datetime, today: date, token: str | None, config: Configuration) -> Outcome:
