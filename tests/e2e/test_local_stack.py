@@ -108,6 +108,14 @@ def test_the_readme_walk_through(local):
     report = ops(port, "runs", "report", "2026-03-03")
     assert report.returncode == 0 and "AsiaRun-20260303T0200" in report.stdout and "legal_review 1" in report.stdout
 
+    preview = ops(port, "preview")
+    assert preview.returncode == 0 and preview.stdout.startswith("preview of 2026-03-04"), preview.stderr
+    figures = ops(port, "figures")
+    assert figures.returncode == 0 and figures.stdout.startswith("figures of 4 account(s), ") and " to 2026-03-03, " in figures.stdout, (
+        figures.stderr
+    )
+    assert "default-ladder/-" in figures.stdout and "right_party_contact_rate" in figures.stdout
+
     again = run("sim.local.day", "--port", str(port), "--date", "2026-03-02")
     assert again.returncode == 2 and "already simulated" in again.stderr
 
