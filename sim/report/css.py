@@ -66,6 +66,12 @@ svg .lane {{ stroke: #d0d4d9; stroke-width: 1; }}
 table.small {{ border-collapse: collapse; font-size: 14px; margin: 8px 0; }}
 table.small th, table.small td {{ padding: 4px 14px 4px 0; border-bottom: 1px solid #eceef1; text-align: left; }}
 table.small .num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+table.figures caption {{ text-align: left; font-size: 13px; color: #555; padding-bottom: 4px; }}
+table.figures th[scope="row"] {{ font-weight: normal; }}
+table.figures th[scope="rowgroup"] {{ padding-top: 14px; font-size: 13px; color: #555; text-transform: uppercase; letter-spacing: .03em; }}
+table.figures thead th:first-child, table.figures th[scope="row"] {{ position: sticky; left: 0; background: #fff; }}
+table.figures .of {{ color: #666; font-size: 12px; }}
+table.figures td[title] {{ cursor: help; }}
 .finder {{ display: flex; flex-wrap: wrap; gap: 8px 18px; align-items: center; margin: 12px 0 4px; padding: 10px 12px;
   background: #f3f5f8; border: 1px solid #dde1e6; border-radius: 8px; font-size: 14px; }}
 .finder label {{ display: inline-flex; align-items: center; gap: 6px; }}

@@ -6,6 +6,7 @@ from .bars import funnel_section, skips_section
 from .charts import book_section, contacts_section, recovery_section
 from .css import CSS
 from .data import Run
+from .strategies import strategies_section
 from .summary import summary_section
 from .svg import marker_defs
 from .text import esc, mask_text
@@ -18,6 +19,7 @@ NAV = (
     ("recovery", "Recovery"),
     ("funnel", "Funnel"),
     ("skips", "Skip reasons"),
+    ("strategies", "Strategies"),
     ("timelines", "Timelines"),
 )
 INTRO = (
@@ -40,6 +42,7 @@ def render(run: Run) -> str:
         recovery_section(run),
         funnel_section(run),
         skips_section(run),
+        strategies_section(run),
         timelines_section(run),
     ]
     nav = "".join(f'<a href="#{anchor}">{esc(label)}</a>' for anchor, label in NAV)
@@ -53,7 +56,7 @@ def render(run: Run) -> str:
         f'<p class="intro">{esc(INTRO)}</p><nav>{nav}</nav>'
         + "".join(sections)
         + "<footer>Generated from summary.json, contacts.jsonl, accounts.json, runs.jsonl, events.jsonl and days.jsonl "
-        "by sim/report/.</footer></main></body></html>\n"
+        "(the costs at the rates of infra/collection-rates.json and infra/prices.json) by sim/report/.</footer></main></body></html>\n"
     )
 
 
