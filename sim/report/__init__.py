@@ -17,6 +17,7 @@ The modules, one job each:
     charts     contacts per day, status and stage over time, the recovery curve
     bars       the funnel and the skip reasons
     strategies the figures per strategy and arm (escalation.domain.figures), one table
+    delivery   the texts' delivery rate per profile and local day, and why texts failed
     timelines  the per-account timelines
     finder     filters, search and pages over the timelines (the inline script)
     css        the stylesheet

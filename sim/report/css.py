@@ -72,6 +72,12 @@ table.figures th[scope="rowgroup"] {{ padding-top: 14px; font-size: 13px; color:
 table.figures thead th:first-child, table.figures th[scope="row"] {{ position: sticky; left: 0; background: #fff; }}
 table.figures .of {{ color: #666; font-size: 12px; }}
 table.figures td[title] {{ cursor: help; }}
+table.delivery th[scope="row"] {{ white-space: nowrap; }}
+table.delivery tr.total th, table.delivery tr.total td {{ font-weight: 600; border-bottom: 2px solid #d0d4d9; }}
+details {{ margin: 8px 0; }}
+details > summary {{ cursor: pointer; color: #2b5797; font-size: 14px; }}
+ol.reasons {{ margin: 4px 0 8px; padding-left: 24px; font-size: 14px; line-height: 1.5; }}
+ol.reasons .of {{ color: #666; font-size: 12px; }}
 .finder {{ display: flex; flex-wrap: wrap; gap: 8px 18px; align-items: center; margin: 12px 0 4px; padding: 10px 12px;
   background: #f3f5f8; border: 1px solid #dde1e6; border-radius: 8px; font-size: 14px; }}
 .finder label {{ display: inline-flex; align-items: center; gap: 6px; }}

@@ -6,6 +6,7 @@ from .bars import funnel_section, skips_section
 from .charts import book_section, contacts_section, recovery_section
 from .css import CSS
 from .data import Run
+from .delivery import delivery_section
 from .strategies import strategies_section
 from .summary import summary_section
 from .svg import marker_defs
@@ -20,6 +21,7 @@ NAV = (
     ("funnel", "Funnel"),
     ("skips", "Skip reasons"),
     ("strategies", "Strategies"),
+    ("delivery", "Delivery"),
     ("timelines", "Timelines"),
 )
 INTRO = (
@@ -43,6 +45,7 @@ def render(run: Run) -> str:
         funnel_section(run),
         skips_section(run),
         strategies_section(run),
+        delivery_section(run),
         timelines_section(run),
     ]
     nav = "".join(f'<a href="#{anchor}">{esc(label)}</a>' for anchor, label in NAV)
