@@ -7,6 +7,9 @@
     python -m ops --stack collections-prod timeline ACCOUNT [--reveal] [--json]
     python -m ops --stack collections-prod account pause ACCOUNT --by ops.alice [--until 2026-04-30]
     python -m ops --stack collections-prod account resume ACCOUNT --by ops.alice
+    python -m ops --stack collections-prod outcome call ACCOUNT reached|no_answer|refused|wrong_number [--task TASK_ID]
+    python -m ops --stack collections-prod outcome visit ACCOUNT met|not_home|refused
+    python -m ops --stack collections-prod outcome call ACCOUNT reached --promise 500.00 2026-03-20   (also: visit ... met)
     python -m ops --stack collections-prod runs report 2026-03-04
     python -m ops --stack collections-prod runs redrive RUN
     python -m ops --stack collections-dev smoke --phone +12125550100
@@ -15,6 +18,7 @@
     python -m ops --stack collections-prod config show
     python -m ops --stack collections-prod preview [--date 2026-03-05] [--sample 10] [--limit 5000]
     python -m ops --stack collections-prod figures [--since 2026-03-01] [--until 2026-03-31]
+    python -m ops --stack collections-prod sms-receipts enable|check
 
 The options (--stack, --profile, --region, --endpoint-url, --json) may come before or after the command.
 Errors print one line on stderr and exit 2.
@@ -30,8 +34,8 @@ from typing import Any
 
 from escalation.domain.figures import figures_table
 
-from . import configuration, figures, preview
-from .commands import Ops, OpsError, local_stack_resources, stack_resources
+from . import configuration, figures, preview, receipts
+from .commands import OUTCOME_EVENTS, OUTCOMES, PROMISE_OUTCOMES, Ops, OpsError, local_stack_resources, stack_resources
 
 
 def _options(p: argparse.ArgumentParser, top: bool) -> argparse.ArgumentParser:
@@ -73,6 +77,19 @@ def parser() -> argparse.ArgumentParser:
     resume.add_argument("account_id")
     resume.add_argument("--by", required=True, help="who resumes it; kept with the event")
 
+    outcome_help = "report a call's or a visit's outcome (and a promise made in it), for teams without their own tooling"
+    outcome = add("outcome", help=outcome_help).add_subparsers(dest="outcome_command", required=True)
+    for kind, what in (("call", "an agent's call: one dial attempt"), ("visit", "a field visit")):
+        cmd = leaf(outcome, kind, help=f"the outcome of {what} (a {OUTCOME_EVENTS[kind]} event)")
+        cmd.add_argument("account_id")
+        cmd.add_argument("outcome", help=" | ".join(OUTCOMES[kind]))
+        if kind == "call":
+            task_help = "the call task it answers: the task_id (= idempotency_key) of the call queue's message"
+            cmd.add_argument("--task", metavar="TASK_ID", help=task_help)
+        conversation = f"{kind} {PROMISE_OUTCOMES[kind]}"
+        promise_help = f"a promise to pay AMOUNT by DATE (YYYY-MM-DD) made in the conversation (only with {conversation})"
+        cmd.add_argument("--promise", nargs=2, metavar=("AMOUNT", "DATE"), help=promise_help)
+
     runs = add("runs", help="daily runs: reports and redrive").add_subparsers(dest="runs_command", required=True)
     report = leaf(runs, "report", help="the runs of a date and their reports")
     report.add_argument("date", help="YYYY-MM-DD (the run's scheduled date, UTC)")
@@ -93,6 +110,11 @@ def parser() -> argparse.ArgumentParser:
     ahead.add_argument("--sample", type=int, default=preview.DEFAULT_SAMPLE, help="accounts shown with their decision and why")
     ahead.add_argument("--limit", type=int, help="examine at most this many due accounts (a very large book from a laptop)")
 
+    carrier = add("sms-receipts", help="the account's SMS settings for delivery receipts")
+    carrier = carrier.add_subparsers(dest="receipts_command", required=True)
+    leaf(carrier, "enable", help="have SNS log every SMS delivery status for the stack's receipt function")
+    leaf(carrier, "check", help="say whether it does; changes nothing")
+
     book = _options(add("figures", help="figures per strategy and arm: contacts, rates, cures, rolls, recovery, cost"), top=False)
     book.add_argument("--since", help="YYYY-MM-DD: the book's first day (default: its earliest contact or event)")
     book.add_argument("--until", help="YYYY-MM-DD: the book's last day (default: today, UTC)")
@@ -112,6 +134,9 @@ def run(args: argparse.Namespace, ops: Ops) -> Any:
         if args.account_command == "pause":
             return ops.pause(args.account_id, args.by, args.until)
         return ops.resume(args.account_id, args.by)
+    if args.command == "outcome":
+        promise = tuple(args.promise) if args.promise else None
+        return ops.outcome(args.outcome_command, args.account_id, args.outcome, getattr(args, "task", None), promise)
     if args.command == "runs":
         return ops.runs_on(args.date) if args.runs_command == "report" else ops.redrive(args.run)
     if args.command == "smoke":
@@ -124,6 +149,8 @@ def run(args: argparse.Namespace, ops: Ops) -> Any:
         return preview.preview(ops, args.date, sample=args.sample, limit=args.limit, stack=args.stack)
     if args.command == "figures":
         return figures.figures(ops, args.since, args.until)
+    if args.command == "sms-receipts":
+        return receipts.sms_receipts(ops, enable=args.receipts_command == "enable")
     return ops.timeline(args.account_id, reveal=args.reveal)
 
 
@@ -143,6 +170,8 @@ def render(args: argparse.Namespace, result: Any) -> str:
     if args.command == "account":
         state = f"paused{' through ' + result['until'] if result.get('until') else ''}" if result["paused"] else "resumed"
         return f"{result['account_id']}: {state} (event {result['event_id']})"
+    if args.command == "outcome":
+        return _outcome_text(result)
     if args.command == "runs" and args.runs_command == "report":
         return _runs_text(result)
     if args.command == "runs":
@@ -151,6 +180,8 @@ def render(args: argparse.Namespace, result: Any) -> str:
         return _configuration_text(result)
     if args.command == "preview":
         return _preview_text(result)
+    if args.command == "sms-receipts":
+        return receipts.render(result)
     if args.command == "figures":
         head = f"figures of {result['accounts']} account(s), {result['first_day']} to {result['last_day']}, per strategy and arm"
         return head + "\n" + (figures_table(result["groups"]) if result["groups"] else "no accounts")
@@ -162,6 +193,14 @@ def render(args: argparse.Namespace, result: Any) -> str:
             lines.append("  no contact yet: is the borrower's window open now (08:00-21:00 at the number), and the SMS sender running?")
         return "\n".join(lines)
     return _timeline_text(result)
+
+
+def _outcome_text(events: list[dict[str, Any]]) -> str:
+    outcome, *promise = events
+    kind = outcome["type"].removesuffix("_outcome")
+    task = f" answering task {outcome['task_id']}" if outcome.get("task_id") else ""
+    line = f"{kind} outcome {outcome['outcome']} recorded for {outcome['account_id']}{task} (event {outcome['event_id']})"
+    return line + "".join(f"; promise {p['amount']} by {p['promised_date']} (event {p['event_id']})" for p in promise)
 
 
 def _configuration_text(result: dict[str, Any]) -> str:
@@ -254,6 +293,8 @@ def _timeline_text(result: dict[str, Any]) -> str:
         extra = f" to {c['to']}" if c.get("to") else ""
         extra += f" approved by {c['decided_by']}" if c.get("decided_by") else ""
         extra += f" expires {c['task_expires_at']}" if c.get("task_expires_at") else ""
+        extra += f" delivery {c['delivery']}" if c.get("delivery") else ""
+        extra += f" ({c['delivery_reason']})" if c.get("delivery_reason") else ""
         lines.append(
             f"  {c.get('local_time', c.get('at'))}  {c['action']:<14} {c['purpose']:<16} stage {c['stage']:<9}"
             f" policy {c.get('policy_version')} profile {c.get('profile')}{extra}"

@@ -4,6 +4,7 @@
 boto3 session. Reviewers' decisions go through the borrower-event bus as `legal_decision`
 events from source `collections.ops`, so a decision made here takes exactly the path the
 lender's own systems use: validated, applied once, and only to a review that is waiting.
+Operators' pauses and the outcomes agents report (`outcome call|visit`) go the same way.
 """
 
 from __future__ import annotations
@@ -15,10 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from escalation.domain.model import EVENT_KEY_PREFIX, Stage, furthest
+from escalation.contract import CallOutcomeEvent, ContractError, PromiseToPayEvent, VisitOutcomeEvent, field_choices, parse_event
+from escalation.domain.events import MAX_PROMISE_DAYS
+from escalation.domain.model import EVENT_KEY_PREFIX, RECEIPT_KEY_PREFIX, Stage, furthest
 from escalation.domain.phones import mask_phone
+from escalation.domain.receipts import delivery_of
+from escalation.domain.windows import local_day, zones_for
 
 OPS_SOURCE = "collections.ops"  # escalation.contract.OPS_SOURCE; the bus rule admits it
+# Outcomes agents and field teams report (`outcome call|visit`): the event type, the outcomes the contract takes,
+# and the one that is a conversation, in which a promise to pay can be made.
+OUTCOME_EVENTS = {"call": "call_outcome", "visit": "visit_outcome"}
+OUTCOMES = {"call": field_choices(CallOutcomeEvent)["outcome"], "visit": field_choices(VisitOutcomeEvent)["outcome"]}
+PROMISE_OUTCOMES = {"call": "reached", "visit": "met"}
 # Logical ids the commands use; a deployed stack is asked for their physical ids.
 RESOURCES = (
     "AccountsTable",
@@ -130,19 +140,66 @@ class Ops:
         return {"account_id": account_id, "decision": decision, "reviewer": detail["reviewer"], "event_id": detail["event_id"]}
 
     def _put_event(self, detail_type: str, account_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        detail = {
-            "type": detail_type,
-            "event_id": f"ops-{uuid.uuid4().hex}",
-            "account_id": account_id,
-            "occurred_at": self.now().isoformat(),
-            **fields,
-        }
-        bus = self.resources["BorrowerEventBus"]
-        entry = {"Source": OPS_SOURCE, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": bus}
-        response = self.client("events").put_events(Entries=[entry])
-        if response.get("FailedEntryCount"):
-            raise OpsError(f"the bus refused the event: {response['Entries'][0].get('ErrorMessage', 'unknown error')}")
+        [detail] = self._put_events([self._detail(detail_type, account_id, self.now(), fields)])
         return detail
+
+    @staticmethod
+    def _detail(detail_type: str, account_id: str, at: datetime, fields: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+        event_id = event_id or f"ops-{uuid.uuid4().hex}"
+        return {"type": detail_type, "event_id": event_id, "account_id": account_id, "occurred_at": at.isoformat(), **fields}
+
+    def _put_events(self, details: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Put events on the borrower bus in one PutEvents call, in this order; an entry the bus refuses is an OpsError."""
+        bus = self.resources["BorrowerEventBus"]
+        entries = [{"Source": OPS_SOURCE, "DetailType": d["type"], "Detail": json.dumps(d), "EventBusName": bus} for d in details]
+        response = self.client("events").put_events(Entries=entries)
+        if response.get("FailedEntryCount"):
+            results = response.get("Entries") or [{}]
+            if len(details) == 1:
+                raise OpsError(f"the bus refused the event: {results[0].get('ErrorMessage', 'unknown error')}")
+            said = [f"{d['type']} (event {d['event_id']}) " + _entry_result(r) for d, r in zip(details, results, strict=False)]
+            raise OpsError(f"the bus refused {response['FailedEntryCount']} of {len(details)} events: {'; '.join(said)}")
+        return details
+
+    # ------------------------------------------------------------------ outcomes agents and field teams report
+    def outcome(
+        self, kind: str, account_id: str, outcome: str, task_id: str | None = None, promise: tuple[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Report a call's or a visit's outcome (`call_outcome` / `visit_outcome`), and a promise to pay made in it
+        (`promise_to_pay`, after the outcome), as the agents' own tooling would: events on the bus.
+
+        Every event is checked against the product's contract (escalation.contract) and the account must be
+        enrolled before anything is put; then all of them go in one PutEvents call, in order. Returns the events put.
+        """
+        if kind not in OUTCOME_EVENTS:
+            raise OpsError(f"outcome: expected call or visit, got {kind!r}")
+        if task_id is not None and kind != "call":
+            raise OpsError("task: only a call outcome names the task it answers")
+        at = self.now()
+        fields: dict[str, Any] = {"outcome": outcome} | ({"task_id": task_id} if task_id is not None else {})
+        details = [self._detail(OUTCOME_EVENTS[kind], account_id, at, fields)]
+        _check(details[0], "")
+        promised: PromiseToPayEvent | None = None
+        if promise is not None:
+            if outcome != PROMISE_OUTCOMES[kind]:
+                only = f"{kind} {PROMISE_OUTCOMES[kind]}"
+                raise OpsError(f"promise: a promise to pay is made in a conversation: only with {only}, not {kind} {outcome}")
+            amount, promised_date = promise
+            # At the same instant as the outcome, and after it in the audit log (keyed by instant, then event id).
+            promise_id = f"{details[0]['event_id']}-promise"
+            details.append(self._detail("promise_to_pay", account_id, at, {"amount": amount, "promised_date": promised_date}, promise_id))
+            promised = _check(details[1], "promise ")
+            details[1]["amount"] = str(promised.amount)  # as the ledger writes it: 500 -> "500.00"
+        account = self.account(account_id)  # enrolled? (else: not enrolled)
+        if promised is not None:
+            # The ingest refuses a promise before the borrower's own today or more than MAX_PROMISE_DAYS ahead: so does
+            # this, rather than put an outcome whose promise would then be rejected.
+            today = local_day(at, zones_for(account["phone"], account.get("timezone")))
+            if promised.promised_date < today:
+                raise OpsError(f"promise promised_date: {promised.promised_date} is in the past (the borrower's today is {today})")
+            if promised.promised_date > today + timedelta(days=MAX_PROMISE_DAYS):
+                raise OpsError(f"promise promised_date: {promised.promised_date} is more than {MAX_PROMISE_DAYS} days ahead")
+        return self._put_events(details)
 
     # ------------------------------------------------------------------ pausing an account
     def pause(self, account_id: str, operator: str, until: str | None = None) -> dict[str, Any]:
@@ -293,7 +350,16 @@ class Ops:
             contacts += [plain(i) for i in page["Items"]]
         # The audit log holds the account's contacts and, keyed "event#...", the borrower events applied to it.
         events = sorted((c for c in contacts if c["key"].startswith(EVENT_KEY_PREFIX)), key=lambda e: e.get("at", ""))
-        contacts = sorted((c for c in contacts if not c["key"].startswith(EVENT_KEY_PREFIX)), key=lambda c: c.get("at", ""))
+        receipts = {c["contact_key"]: c for c in contacts if c["key"].startswith(RECEIPT_KEY_PREFIX)}
+        contacts = sorted((c for c in contacts if c["key"][:1].isdigit()), key=lambda c: c.get("at", ""))
+        for c in contacts:
+            if c["action"] == "sms":  # the carrier's word on it (a receipt), else pending, or unknown after 72 hours
+                receipt = receipts.get(c["key"])
+                c["delivery"] = delivery_of(
+                    receipt and receipt["delivery"], datetime.fromisoformat(c["at"].replace("Z", "+00:00")), self.now()
+                ).value
+                if receipt and receipt["delivery"] == "failed":
+                    c["delivery_reason"] = receipt["reason"]
         # The stage is the furthest any contact reached (escalation.aws.dynamo keeps each one reached).
         account["stage"] = furthest(*(Stage(s) for s in [account.get("stage", "pre_due"), *account.pop("stages", [])])).value
         number = ddb.get_item(TableName=self.resources["NumbersTable"], Key={"phone": {"S": account["phone"]}}, ConsistentRead=True)
@@ -305,6 +371,19 @@ class Ops:
             account["emergency_contacts"] = [mask_phone(p) for p in account.get("emergency_contacts", [])]
         account.pop("legal_task_token", None)
         return {"account": account, "contacts": contacts, "events": [_event_entry(e, reveal) for e in events]}
+
+
+def _entry_result(entry: dict[str, Any]) -> str:
+    """What PutEvents said of one entry: put, or refused and why."""
+    return "put" if entry.get("EventId") else f"refused: {entry.get('ErrorMessage') or entry.get('ErrorCode') or 'unknown error'}"
+
+
+def _check(detail: dict[str, Any], what: str) -> Any:
+    """The event as the contract reads it; an OpsError naming the field ("<what><field>: <reason>") if it is outside it."""
+    try:
+        return parse_event(detail)
+    except ContractError as exc:
+        raise OpsError(f"{what}{exc}") from None
 
 
 def _event_entry(item: dict[str, Any], reveal: bool) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def book_records(ops: Ops) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
         if item["key"].startswith(EVENT_KEY_PREFIX):
             fields = json.loads(item.get("fields") or "{}")
             events.append(fields | {k: item.get(k) for k in ("account_id", "at", "type", "effect", "policy", "arm")} | {"note": "applied"})
-        else:
+        elif item["key"][:1].isdigit():  # a contact (other entries: delivery receipts)
             contacts.append(item)
     return contacts, events, _scan(ops, "AccountsTable")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -47,6 +48,7 @@ class ScenarioOutput:
         self.events = _lines(out / "events.jsonl")
         self.runs = _lines(out / "runs.jsonl")
         self.accounts = {a["account_id"]: a for a in json.loads((out / "accounts.json").read_text(encoding="utf-8"))}
+        self.tasks = _lines(out / "tasks.jsonl")  # {"queue": "call" | "visit" | "legal_referral", "message": {...}}
 
     def of(self, account_id: str, action: str | None = None, purpose: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -77,6 +79,39 @@ class ScenarioOutput:
             for reason, n in r.get("skip_reasons", {}).items():
                 total[reason] = total.get(reason, 0) + n
         return total
+
+
+# The published schema of each queue's messages (docs/CONTRACTS.md, "Task messages").
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+TASK_SCHEMAS = {
+    "call": "call-task.schema.json",
+    "reply": "reply-task.schema.json",  # the call queue's other kind: a borrower's reply for an agent
+    "visit": "visit-task.schema.json",
+    "legal_referral": "legal-referral-task.schema.json",
+}
+
+
+@functools.cache
+def task_validators() -> dict[str, Any]:
+    """queue -> a Draft 2020-12 validator of its messages (formats checked), with the shared definitions registered."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    documents = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SCHEMAS.glob("*.schema.json"))]
+    registry = Registry().with_resources([(d["$id"], Resource.from_contents(d)) for d in documents])
+    by_id = {d["$id"].rsplit("/", 1)[1]: d for d in documents}
+    return {
+        queue: Draft202012Validator(by_id[name], registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        for queue, name in TASK_SCHEMAS.items()
+    }
+
+
+def task_problems(queue: str, message: Any) -> list[str]:
+    """Where a message breaks its queue's published schema ("<path>: <problem>"); [] when it follows it."""
+    if queue == "call" and isinstance(message, dict) and message.get("kind") == "reply":
+        queue = "reply"
+    errors = task_validators()[queue].iter_errors(message)
+    return sorted(f"{'/'.join(map(str, e.absolute_path)) or '(message)'}: {e.message}" for e in errors)
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:

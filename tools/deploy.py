@@ -6,9 +6,9 @@ Refuses, with one line naming what is wrong and before anything reaches AWS: an 
 not define, one without CAPABILITY_IAM and CAPABILITY_AUTO_EXPAND, a missing lender configuration (default
 deploy/<ENV>.configuration.json: sender identities, policies, strategy map) or one the functions would refuse
 (ops/configuration.py: the published schema, then the functions' own loader). Then it prints the stack, region,
-parameters and configuration, and runs `sam build`, `sam deploy --config-env ENV`, and `python -m ops config deploy`
-(AppConfig validates the document again before it deploys it). `make deploy` runs the same lint and validation as
-`make test` before this.
+parameters and configuration, and runs `sam build`, `sam deploy --config-env ENV`, `python -m ops config deploy`
+(AppConfig validates the document again before it deploys it) and `python -m ops sms-receipts enable`.
+`make deploy` runs the same lint and validation as `make test` before this.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ class Plan:
 
     def commands(self, sam: str, python: str = sys.executable) -> list[list[str]]:
         deploy = [sam, "deploy", "--config-env", self.env] + (["--parameter-overrides", *self.overrides] if self.overrides else [])
-        ops = [python, "-m", "ops", "--stack", self.stack, "--region", self.region, "config", "deploy", str(self.configuration)]
-        return [[sam, "build"], deploy, ops]
+        ops = [python, "-m", "ops", "--stack", self.stack, "--region", self.region]
+        receipts = [*ops, "sms-receipts", "enable"]  # the account's SMS settings: SNS logs delivery status (receipts)
+        return [[sam, "build"], deploy, [*ops, "config", "deploy", str(self.configuration)], receipts]
 
     def describe(self) -> str:
         return "\n".join(
@@ -52,7 +53,8 @@ class Plan:
                 f"  capabilities:  {' '.join(self.capabilities)}",
                 f"  parameters:    {' '.join(self.overrides) or '(the template defaults)'}",
                 f"  configuration: {self.configuration.name}: {self.holds}",
-                "  then: sam build; sam deploy (the change set is shown for confirmation); python -m ops config deploy",
+                "  then: sam build; sam deploy (the change set is shown for confirmation); python -m ops config deploy;"
+                " python -m ops sms-receipts enable (the account's SMS delivery-status logging, for the receipts)",
             ]
         )
 

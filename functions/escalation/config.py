@@ -78,6 +78,7 @@ _READERS: dict[str, tuple[str, Callable[[str], Any]] | Callable[[Mapping[str, st
     "legal_review_state_machine_arn": ("LEGAL_REVIEW_STATE_MACHINE_ARN", ARN),
     "batch_size": ("BATCH_SIZE", _int_between(1, 100)),
     "sms_seconds_per_send": _pacing,
+    "borrower_event_bus": ("BORROWER_EVENT_BUS", _text(r"[A-Za-z0-9._/-]{1,256}", "an event bus name")),
     "default_profile": ("DEFAULT_PROFILE", _text(r"CN|US|EU", "CN, US or EU")),
     "lender_config": _lender_config,
 }
@@ -105,6 +106,7 @@ class Settings:
     reviewer_topic_arn: str = ""
     rejected_events_queue_url: str = ""
     legal_review_state_machine_arn: str = ""
+    borrower_event_bus: str = ""
     batch_size: int = 100
     sms_seconds_per_send: float = 0.0  # pacing: each sender takes at least this long per SMS (senders / SMS per second)
     clock: str = "wall"  # "wall": contact time is the real clock; "run": the run's scheduled instant (simulations)

@@ -81,6 +81,14 @@ class TaskId(_Text):
     pattern, what = re.compile(r"[A-Za-z0-9._:#-]{1,200}"), "a task id as the call task gives it"
 
 
+class ReplyText(_Text):
+    """What a borrower texted back: 1 to 1600 characters (ten concatenated parts), not only spaces, no control
+    characters but line breaks and tabs."""
+
+    pattern = re.compile(r"(?s)(?=.*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{1,1600}")
+    what = "the reply's text, 1-1600 characters without control characters"
+
+
 class Currency(_Text):
     pattern, what = re.compile(r"[A-Z]{3}"), "an ISO 4217 code like CNY"
 
@@ -95,6 +103,18 @@ class Zone(_Text):
     @classmethod
     def valid(cls, value: str) -> Any:
         return cls.pattern.fullmatch(value) and ZoneInfo(value)
+
+
+class Country(_Text):
+    pattern, what = re.compile(r"[A-Z]{2}"), "an ISO 3166-1 alpha-2 country code like CN"
+
+
+class AddressText(_Text):
+    pattern, what = re.compile(r"\S[^\r\n\u2028\u2029]{0,199}"), "1-200 characters on one line"
+
+
+class PostalCode(_Text):
+    pattern, what = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{0,11}"), "a postal code like 518057 or SW1A 1AA"
 
 
 class Phone(_Text):
@@ -221,6 +241,18 @@ class _Strict(msgspec.Struct, frozen=True, kw_only=True):
         """Rules across fields, after each field is valid; raises ContractError."""
 
 
+class Address(_Strict, kw_only=True):
+    """The borrower's postal address as the lender's system holds it: what a field visit needs (optional on an account)."""
+
+    line1: AddressText  # street and number (or the whole address, as the lender writes it)
+    line2: AddressText | None = None  # building, floor, unit
+    district: AddressText | None = None  # district or county (区/县)
+    city: AddressText | None = None
+    region: AddressText | None = None  # province, state or region
+    postal_code: PostalCode | None = None
+    country: Country
+
+
 class NewAccount(_Strict, kw_only=True):  # kw_only per class: required fields may follow defaults
     account_id: Id
     phone: Phone
@@ -235,6 +267,7 @@ class NewAccount(_Strict, kw_only=True):  # kw_only per class: required fields m
     segment: Name | None = None
     sms_consent: bool = True
     emergency_contacts: tuple[Phone, ...] = ()
+    address: Address | None = None  # for field visits: carried on the visit tasks (docs/CONTRACTS.md, "Task messages")
 
     def check(self) -> None:
         if self.locale is not None:  # a text is wholly in the borrower's language: no templates, no enrolment
@@ -317,6 +350,13 @@ class OptOutEvent(BorrowerEventBase):
     channel: Literal["sms", "call", "all"]
 
 
+class SmsReplyEvent(BorrowerEventBase):
+    """A borrower's reply to a text (escalation.domain.replies): STOP and HELP keywords, or a message for an agent."""
+
+    type: Literal["sms_reply"]
+    text: ReplyText
+
+
 class CeaseContactEvent(BorrowerEventBase):
     type: Literal["cease_contact"]
 
@@ -391,6 +431,7 @@ _ORDER: tuple[type[BorrowerEventBase], ...] = (
     LegalDecisionEvent,
     NewAccountEvent,
     ContactUpdatedEvent,
+    SmsReplyEvent,
     PaymentPlanAgreedEvent,
     HoldPlacedEvent,
     HoldLiftedEvent,
@@ -405,7 +446,7 @@ EVENT_MODELS: dict[str, type[BorrowerEventBase]] = {get_args(_annotations(m)["ty
 EVENT_TYPES: tuple[str, ...] = tuple(EVENT_MODELS)
 
 
-_FIELDS: dict[type[_Strict], frozenset[str]] = {m: frozenset(m.__struct_fields__) for m in (*_ORDER, NewAccount, Installment)}
+_FIELDS: dict[type[_Strict], frozenset[str]] = {m: frozenset(m.__struct_fields__) for m in (*_ORDER, NewAccount, Address, Installment)}
 _UNKNOWN_TYPE = "unknown event type {}; expected one of " + ", ".join(EVENT_TYPES)
 _WORDS = {"str": "string", "bool": "boolean", "object": "dictionary", "array": "list"}
 _REPR = reprlib.Repr()  # a sender's value in a message: bounded, never recursive (no keyword arguments before 3.12)
@@ -441,7 +482,7 @@ def parse_event(detail: Any) -> BorrowerEventBase:
         raise _contract_error(exc, model) from exc
     _refuse_unknown(detail, model, "")
     if isinstance(event, NewAccountEvent):
-        _refuse_unknown(detail["account"], NewAccount, "account.")
+        _refuse_unknown_in_account(detail["account"], "account.")
     if isinstance(event, PaymentPlanAgreedEvent):
         for n, installment in enumerate(detail["installments"]):
             _refuse_unknown(installment, Installment, f"installments.{n}.")
@@ -457,9 +498,15 @@ def parse_account(raw: Any) -> NewAccount:
         account = msgspec.convert(raw, NewAccount, dec_hook=_decode)
     except msgspec.ValidationError as exc:
         raise _contract_error(exc, NewAccount) from exc
-    _refuse_unknown(raw, NewAccount, "")
+    _refuse_unknown_in_account(raw, "")
     account.check()
     return account
+
+
+def _refuse_unknown_in_account(raw: dict[str, Any], prefix: str) -> None:
+    _refuse_unknown(raw, NewAccount, prefix)
+    if isinstance(raw.get("address"), dict):
+        _refuse_unknown(raw["address"], Address, f"{prefix}address.")
 
 
 def _refuse_unknown(given: dict[str, Any], model: type[_Strict], prefix: str) -> None:

@@ -43,8 +43,9 @@ from .domain.phones import MASK, mask_phone
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_masking import DataMasking
 
+# "text": SMS bodies and borrowers' replies (free text, which may hold anything personal).
 PERSONAL_KEYS = frozenset(
-    {"phone", "phone_number", "to", "from", "destination", "emergency_contacts", "name", "borrower_name", "full_name"}
+    {"phone", "phone_number", "to", "from", "destination", "emergency_contacts", "name", "borrower_name", "full_name", "text"}
 )
 
 # "+", then 7-15 digits that may be grouped by spaces, dashes or parentheses. Not after a word

@@ -26,6 +26,8 @@ KINDS: dict[str, str] = {
     "dynamodb_throttle": "DynamoDB throttles the next `count` requests (default 5)",
     "lambda_throttle": "Lambda throttles the next `count` invocations (default 3)",
     "duplicate_event": "every borrower event of the date is delivered twice (same event id)",
+    "sms_undeliverable": "from the date, the carrier reports every SMS to `phone` as failed (invalid number)",
+    "sms_receipt_delay": "delivery receipts of the date's texts arrive `hours` later (default 24)",
 }
 COUNTED = {"throttle": 3, "dynamodb_throttle": 5, "lambda_throttle": 3, "crash_after_send": 1, "crash_before_record": 1}
 
@@ -39,6 +41,15 @@ def validate_fault(fault: Any, where: str, fail: Callable[[str, str], Exception]
     kind = fault.get("kind")
     if kind not in KINDS:
         raise fail(f"{where}.kind", f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if kind == "sms_undeliverable":
+        from escalation.contract import Phone
+
+        if not isinstance(fault.get("phone"), str) or not Phone.valid(fault["phone"]):
+            raise fail(f"{where}.phone", "expected the E.164 number whose texts fail, e.g. +8613800138000")
+    if kind == "sms_receipt_delay":
+        hours = fault.get("hours", 24)
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 <= hours <= 240:
+            raise fail(f"{where}.hours", "must be a number of hours from 0 to 240")
     count = fault.get("count", COUNTED.get(kind, 1))
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000:
         raise fail(f"{where}.count", "must be a whole number from 1 to 10000")

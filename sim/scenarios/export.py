@@ -1,15 +1,18 @@
-"""What a replayed scenario writes (docs/SCENARIOS.md): the audit trail, the accounts, the summary, the runs,
-the events, the days, the logs, and report.html."""
+"""What a replayed scenario writes (docs/SCENARIOS.md): the audit trail, the tasks queued for agents and partners,
+the accounts, the summary, the runs, the events, the days, the logs, and report.html."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .replay import Replay
+
+# tasks.jsonl's `queue` -> the queue of template.yaml (its messages: schemas/*-task.schema.json).
+TASK_QUEUES = {"call": "CallQueue", "visit": "VisitQueue", "legal_referral": "LegalReferralQueue"}
 
 
 def export(replay: Replay, out: Path) -> dict[str, Any]:
@@ -17,9 +20,10 @@ def export(replay: Replay, out: Path) -> dict[str, Any]:
 
     out.mkdir(parents=True, exist_ok=True)
     contacts = sorted(dynamo.all_contacts(), key=lambda c: (c.at, c.account_id, c.key))
-    with (out / "contacts.jsonl").open("w", encoding="utf-8") as fh:
-        for c in contacts:
-            fh.write(json.dumps(contact_json(c), ensure_ascii=False) + "\n")
+    receipts, end = dynamo.all_receipts(), replay.end  # what the carrier said by the end of the run
+    records = [contact_json(c, receipts.get((c.account_id, c.key)), end) for c in contacts]
+    (out / "contacts.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    (out / "tasks.jsonl").write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in queued_tasks(replay)), encoding="utf-8")
     accounts = sorted(numbers.attach(dynamo.all_accounts()), key=lambda a: a.account_id)
     (out / "accounts.json").write_text(json.dumps([account_json(a) for a in accounts], ensure_ascii=False, indent=2), encoding="utf-8")
     by_action = Counter(c.action.value for c in contacts)
@@ -32,6 +36,7 @@ def export(replay: Replay, out: Path) -> dict[str, Any]:
         "statuses": dict(Counter(a.status.value for a in accounts)),
         "runs": len(replay.runs),
         "sms_published": len(replay.stack.sms_sent()),  # what the provider accepted: equals the sms contacts
+        "sms_delivery": sms_delivery(records),  # by profile: the carrier's receipts by the end of the run
         # Why accounts were not contacted when assessed, summed over the runs (each run's report: runs.jsonl).
         "skip_reasons": dict(sum((Counter(r.get("skip_reasons", {})) for r in replay.runs), Counter())),
         "faults_injected": dict(replay.injector.injected),
@@ -50,7 +55,43 @@ def export(replay: Replay, out: Path) -> dict[str, Any]:
     return summary
 
 
-def contact_json(c: Any) -> dict[str, Any]:
+def sms_delivery(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Texts by profile and delivery, with the delivery rate: delivered / (delivered + failed + unknown)."""
+    by_profile: dict[str, Counter[str]] = {}
+    for r in records:
+        if r["action"] == "sms" and r.get("delivery"):
+            by_profile.setdefault(r["profile"], Counter())[r["delivery"]] += 1
+    out = {}
+    for profile, counts in sorted(by_profile.items()):
+        decided = counts["delivered"] + counts["failed"] + counts["unknown"]
+        rate = round(counts["delivered"] / decided, 4) if decided else None
+        out[profile] = {k: counts[k] for k in ("delivered", "failed", "pending", "unknown")} | {"delivery_rate": rate}
+    return out
+
+
+def queued_tasks(replay: Replay) -> list[dict[str, Any]]:
+    """Every message on the call, visit and legal-referral queues, as sent: {"queue", "message"}, in the order queued.
+
+    Nothing consumes these queues in the harness (agents and the legal partner are outside the product), so at
+    the end of the run each still holds every message the product sent to it (reading hides them for a while:
+    the run is over by then)."""
+    tasks = [{"queue": queue, "message": m} for queue, logical in TASK_QUEUES.items() for m in replay.stack.queue_messages(logical)]
+    return sorted(tasks, key=lambda t: _instant(t["message"].get("queued_at")))  # stable: each queue's own order on ties
+
+
+def _instant(value: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def contact_json(c: Any, receipt: dict[str, Any] | None = None, end: datetime | None = None) -> dict[str, Any]:
+    """A contact as contacts.jsonl has it; a text with its parts and delivery (its receipt's, else pending, or
+    unknown 72 hours after it was sent without one) as of `end`."""
+    from escalation.domain.receipts import delivery_of
+
+    sms = c.action.value == "sms"
     record = {
         "account_id": c.account_id,
         "action": c.action.value,
@@ -69,6 +110,9 @@ def contact_json(c: Any) -> dict[str, Any]:
         "provider_id": c.provider_id,  # SNS message id, SQS message id, or "unconfirmed" after a crash
         "expires_at": c.expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z") if c.expires_at else None,  # call and visit tasks
         "approved_by": c.decided_by,  # legal_referral: the reviewer(s)
+        "parts": c.parts if sms else None,
+        "delivery": delivery_of(receipt and receipt["delivery"], c.at, end).value if sms and end else None,
+        "delivery_reason": receipt["reason"] if receipt and receipt["delivery"] == "failed" else None,
     }
     return {k: v for k, v in record.items() if v is not None}
 

@@ -3,14 +3,17 @@ delivered as the lender's core system would, its faults injected where AWS fails
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from ..local.carrier import Carrier, borrower_replies
 from ..local.faults import Injector
 from ..local.stack import LocalStack
 from ..local.template import run_instants as schedule_instants
@@ -33,6 +36,8 @@ class Replay:
         self.runs: list[dict[str, Any]] = []
         self.event_log: list[dict[str, Any]] = []
         self.injector = Injector(scenario.faults)  # the scenario's `faults` (sim/local/faults.py)
+        # Delivery receipts, as the carrier and SNS's delivery-status logs would send them (sim/local/carrier.py).
+        self.carrier = Carrier(stack, scenario.faults, self.injector.note)
         self.days: list[dict[str, Any]] = []  # one snapshot of the book per simulated day (days.jsonl; the report's charts)
 
     def enroll_accounts(self) -> None:
@@ -54,6 +59,11 @@ class Replay:
         self._end_of_day(day)
         return self.day_counts(day)
 
+    @property
+    def end(self) -> datetime:
+        """The scenario's end: midnight UTC after its last day."""
+        return datetime.combine(self.scenario.start + timedelta(days=self.scenario.days), time(0), tzinfo=UTC)
+
     def run(self) -> None:
         self.stack.deploy_configuration(self.scenario.configuration)  # the file's policies and strategy (else the default)
         self.enroll_accounts()
@@ -67,7 +77,7 @@ class Replay:
             for instant, schedule in run_instants(self.stack, day):
                 timeline.append((instant, 1, (day, schedule)))
         timeline.sort(key=lambda t: (t[0], t[1]))
-        end = datetime.combine(self.scenario.start + timedelta(days=self.scenario.days), time(0), tzinfo=UTC)
+        end = self.end
         current_day: date | None = None
         armed: set[date] = set()
         self.injector.install(self.stack)
@@ -90,25 +100,34 @@ class Replay:
                     self._end_of_day(current_day)
                 current_day = day
                 self._run(instant, schedule)
+            self.carrier.deliver(end)  # receipts due by the end; later ones stay pending
             if current_day is not None:
                 self._end_of_day(current_day)
         finally:
             self.injector.uninstall()
 
     def apply(self, event: dict[str, Any], instant: datetime) -> None:
-        """Deliver one event the way the lender's core system would: PutEvents on the borrower bus."""
+        """Deliver one event the way its sender would: the lender's core system (or the ops CLI) with PutEvents on the
+        borrower bus; a borrower's reply through two-way SMS, its topic and the forwarder (sim/local/carrier.py)."""
+        self.carrier.deliver(instant)
         detail = bus_detail(event, instant, f"{self.scenario.name[:40]}#{len(self.event_log)}", self.scenario.profile)
         bus = self.stack.refs["BorrowerEventBus"]
         source = event.get("source", "lender.core")
         entry = {"Source": source, "DetailType": event["type"], "Detail": json.dumps(detail), "EventBusName": bus}
-        self.stack.put_events([entry])
+        if event["type"] == "sms_reply":
+            inbound_id = hashlib.sha256(detail["event_id"].encode()).hexdigest()[:32]
+            send = partial(borrower_replies, self.stack, detail["account_id"], detail["text"], instant, inbound_id)
+        else:
+            send = partial(self.stack.put_events, [entry])
+        send()
         if self.injector.on(instant.date(), "duplicate_event"):
-            self.stack.put_events([entry])  # the core system sends it again: the same event id
+            send()  # the sender sends it again: the same event id
             self.injector.note("duplicate_event")
         self.stack.poll_queues()
         rejected = self.stack.queue_messages("RejectedEventsQueue")
         note = "rejected: " + "; ".join(r["reason"] for r in rejected) if rejected else "applied"
         self._wait_for_pending_reviews()  # a decision, a payment or a hold moves a review on
+        self.carrier.collect(instant)  # a payment's confirmation, a reply's help text
         logged = {"at": instant.isoformat(), "account_id": event.get("account_id"), "type": event["type"], "note": note}
         self.event_log.append(logged | ({"effect": effect} if (effect := self._effect(event, instant)) and not rejected else {}))
 
@@ -121,6 +140,7 @@ class Replay:
         return last[len(prefix) :] if last and last.startswith(prefix) else None
 
     def _run(self, instant: datetime, schedule: str) -> None:
+        self.carrier.deliver(instant)  # the receipts that came in since: a failing number is closed before the run
         as_of = instant.isoformat().replace("+00:00", "Z")
         name = f"{schedule}-{instant.strftime('%Y%m%dT%H%M')}"
         payload = {"as_of": as_of, "group": schedule}
@@ -139,6 +159,7 @@ class Replay:
             rerun = f"{name}-rerun"
             self._finish_run(rerun, as_of, self.stack.run_state_machine("DailyRunStateMachine", payload, name=rerun))
         self._wait_for_pending_reviews()
+        self.carrier.collect(instant)
 
     def _finish_run(self, name: str, as_of: str, result: dict[str, Any]) -> None:
         if result["status"] != "SUCCEEDED":

@@ -77,6 +77,8 @@ SCENARIO = {
         # Waits through the 2026-03-04 run (heartbeat), then pays in full: the review is withdrawn.
         {"at": "2026-03-04T06:00:00Z", "type": "payment", "account_id": "WAITS-THEN-PAYS", "amount": "8000.00"},
         {"at": "2026-03-01T06:00:00Z", "type": "new_account", "account": account("NEW", 6, "2026-03-04", balance="900.00")},
+        # A borrower texts back (two-way SMS, the forwarder, the bus): a task for an agent on the call queue.
+        {"at": "2026-03-02T15:00:00Z", "type": "sms_reply", "account_id": "US-CALL", "text": "Can I pay next week?"},
     ],
     "faults": [{"date": "2026-03-04", "kind": "crash_before_record"}],
 }
@@ -105,6 +107,8 @@ def iam_requests(service: str, operation: str, params: dict[str, Any], named: di
     if service == "sns":
         target = named[params["TopicArn"]] if "TopicArn" in params else "*"  # an SMS to a number has no ARN
         return [(f"sns:{operation}", target)]
+    if service == "events":  # PutEvents is authorized on the bus each entry names
+        return [("events:PutEvents", named[bus]) for bus in sorted({e["EventBusName"] for e in params["Entries"]})]
     if service == "appconfigdata":  # the data plane is authorized as appconfig:<operation> on the configuration
         return [(f"appconfig:{operation}", "LenderConfigProfile")]
     if service == "states":
@@ -194,6 +198,10 @@ def test_the_scenario_exercises_every_function_and_path(observed):
         ("PlanRunFunction", "s3:PutObject"),
         ("AssessAccountsFunction", "s3:GetObject"),  # the run's copy
         ("IngestEventsFunction", "appconfig:GetLatestConfiguration"),
+        ("ForwardRepliesFunction", "dynamodb:Query"),  # the accounts that carry the replying number
+        ("ForwardRepliesFunction", "events:PutEvents"),
+        ("RecordDeliveryReceiptsFunction", "dynamodb:Query"),  # the text a receipt is about
+        ("RecordDeliveryReceiptsFunction", "dynamodb:PutItem"),  # the receipt's entry
     ]:
         assert expected in actions, expected
 

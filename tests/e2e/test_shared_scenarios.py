@@ -14,6 +14,7 @@ import pytest
 
 from escalation.domain.messages import banned_phrases_in
 from tests.examples import example
+from tests.support import TASK_SCHEMAS, task_problems
 
 ACTIONS = ("sms", "call", "visit", "legal_review", "legal_referral")
 
@@ -28,6 +29,7 @@ class Output:
     contacts: list[dict]
     accounts: dict[str, dict]
     raw_contacts: str
+    tasks: list[dict]  # tasks.jsonl: {"queue", "message"} per message on the call, visit and legal-referral queues
 
     def of(self, account_id: str, action: str | None = None, purpose: str | None = None) -> list[dict]:
         return [
@@ -52,7 +54,8 @@ def _run(name: str, tmp_path_factory) -> Output:
     accounts = {a["account_id"]: a for a in json.loads((out / "accounts.json").read_text(encoding="utf-8"))}
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert returned["contacts"] == summary["contacts"]
-    return Output(summary, contacts, accounts, raw)
+    tasks = [json.loads(line) for line in (out / "tasks.jsonl").read_text(encoding="utf-8").splitlines()]
+    return Output(summary, contacts, accounts, raw, tasks)
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +104,22 @@ def test_contacts_have_the_documented_fields(run):
             assert c["to"].startswith("+"), c
         if c["action"] == "sms":
             assert c["text"], c
+
+
+def test_tasks_jsonl_holds_every_queued_task_each_valid_against_its_schema(run):
+    """Issue 17: one line per message on the call, visit and legal-referral queues, as the published schemas say."""
+    assert run.tasks
+    for line in run.tasks:
+        assert set(line) == {"queue", "message"} and line["queue"] in TASK_SCHEMAS, line
+        assert task_problems(line["queue"], line["message"]) == [], line
+        assert line["message"]["kind"] == line["queue"]
+    # One message per call, visit and referral in the audit trail (no faults here: nothing is sent twice), the same keys.
+    queued = sorted((t["queue"], t["message"]["account_id"], t["message"]["contact_key"]) for t in run.tasks)
+    dispatched = sorted((c["action"], c["account_id"], c["key"]) for c in run.contacts if c["action"] in TASK_SCHEMAS)
+    assert queued == dispatched
+    expiries = {(c["account_id"], c["key"]): c.get("expires_at") for c in run.contacts if c["action"] in TASK_SCHEMAS}
+    assert all(t["message"]["expires_at"] == expiries[(t["message"]["account_id"], t["message"]["contact_key"])] for t in run.tasks)
+    assert [t["message"]["queued_at"] for t in run.tasks] == sorted((t["message"]["queued_at"] for t in run.tasks), key=utc)
 
 
 def test_contacts_are_in_the_order_they_happened(run):

@@ -10,6 +10,7 @@ so they are imported only once the local stack has set that environment.
 """
 
 import base64
+import gzip
 import json
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ import pytest
 
 from sim.local.stack import ACCOUNT, REGION, LocalStack
 from sim.local.template import ROOT, load_template, resources_of_type
-from tests.support import enroll
+from tests.support import enroll, task_problems
 from tests.support import ingest as ingest_event
 
 EVENTS = ROOT / "events"
@@ -159,6 +160,7 @@ def queue_call(stack: LocalStack, event: dict) -> None:
     as_assessed(stack, event)
     assert stack.call_handler("QueueCallFunction", event)["outcome"] == "sent"
     [message] = stack.queue_messages("CallQueue")
+    assert task_problems("call", message) == []  # the published contract (schemas/)
     assert (message["account_id"], message["purpose"], message["phone"]) == ("A-1", "early_call", A1["phone"])
 
 
@@ -167,6 +169,7 @@ def queue_visit(stack: LocalStack, event: dict) -> None:
     as_assessed(stack, event)
     assert stack.call_handler("QueueVisitFunction", event)["outcome"] == "sent"
     [message] = stack.queue_messages("VisitQueue")
+    assert task_problems("visit", message) == []  # the published contract (schemas/)
     assert (message["account_id"], message["purpose"], message["kind"]) == ("A-1", "field_visit", "visit")
 
 
@@ -212,6 +215,7 @@ def refer_to_legal(stack: LocalStack, event: dict) -> None:
     waiting_review(stack)
     assert stack.call_handler("ReferToLegalFunction", event)["outcome"] == "sent"
     [message] = stack.queue_messages("LegalReferralQueue")
+    assert task_problems("legal_referral", message) == []  # the published contract (schemas/)
     assert (message["account_id"], message["approved_by"]) == ("A-1", event["decision"]["reviewer"])
     assert dynamo.load("A-1").legal_state.value == "approved"
     assert sorted(c.action.value for c in dynamo.contacts_of("A-1")) == ["legal_referral", "legal_review"]
@@ -239,6 +243,41 @@ def ingest_events(stack: LocalStack, event: dict) -> None:
     assert (account.status.value, account.balance + account.fees) == ("paid", 0)
 
 
+def record_delivery_receipts(stack: LocalStack, event: dict) -> None:
+    """The file is SNS's failure log for a text to A-1: sent here first, its message id put into the file's record."""
+    from escalation.aws import dynamo, numbers
+    from sim.local.carrier import subscription_event
+
+    send_sms(stack, event_file("SendSmsFunction"))
+    [contact] = dynamo.contacts_of("A-1")
+    payload = json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"])))
+    [log_event] = payload["logEvents"]
+    record = json.loads(log_event["message"])
+    record["notification"]["messageId"] = contact.provider_id
+    at = datetime.fromtimestamp(log_event["timestamp"] / 1000, UTC)
+    ours = subscription_event([(at, record)], failed=True)
+    assert stack.call_handler("RecordDeliveryReceiptsFunction", ours) == {"failed": 1}
+    assert stack.call_handler("RecordDeliveryReceiptsFunction", ours) == {"duplicate": 1}  # Lambda retried the batch
+    assert dynamo.all_receipts()[("A-1", contact.key)]["reason"] == "Invalid phone number"
+    assert numbers.status(A1["phone"]).closed == {}  # one failure of three: the number stays open
+    assert stack.call_handler("RecordDeliveryReceiptsFunction", event) == {"unmatched": 1}  # the file's own id: no such text
+
+
+def forward_replies(stack: LocalStack, event: dict) -> None:
+    """A-1 texts 帮助 (help) back: one sms_reply event on the bus, applied by the ingest; an unknown number, nothing."""
+    from escalation.aws import dynamo
+
+    enroll_a1()
+    assert stack.call_handler("ForwardRepliesFunction", event) == {"forwarded": 1, "unknown_number": 0, "malformed": 0}
+    stack.poll_queues()
+    assert stack.queue_messages("RejectedEventsQueue") == []
+    assert dynamo.load("A-1").help_requested
+    [entry] = dynamo.events_of("A-1")
+    assert (entry.type, entry.fields) == ("sms_reply", {"text": "帮助"})
+    stranger = json.loads(json.dumps(event).replace(A1["phone"], "+8613900139999"))
+    assert stack.call_handler("ForwardRepliesFunction", stranger) == {"forwarded": 0, "unknown_number": 1, "malformed": 0}
+
+
 def validate_configuration(stack: LocalStack, event: dict) -> None:
     result = stack.call_handler("ValidateConfigurationFunction", event)
     assert result["valid"] and "gentle" in result["policies"]
@@ -262,6 +301,8 @@ CHECKS: dict[str, Callable[[LocalStack, dict], None]] = {
     "ReturnToLadderFunction": return_to_ladder,
     "IngestEventsFunction": ingest_events,
     "ValidateConfigurationFunction": validate_configuration,
+    "RecordDeliveryReceiptsFunction": record_delivery_receipts,
+    "ForwardRepliesFunction": forward_replies,
 }
 
 

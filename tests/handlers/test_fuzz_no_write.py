@@ -163,6 +163,7 @@ BASE_FIELDS = {
         "account": {"account_id": "N", "phone": "+8613800138009", "balance": "1.00", "currency": "CNY", "due_date": "2026-03-01"}
     },
     "contact_updated": {"phone": "+8613800138077"},
+    "sms_reply": {"text": "HELP"},
     "hold_placed": {"reason": "attorney", "until": "2026-04-30"},
     "hold_lifted": {"reason": "attorney"},
 }

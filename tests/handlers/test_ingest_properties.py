@@ -138,6 +138,7 @@ VALID_DETAILS = {
         "account": {"account_id": "A", "phone": "+8613800138001", "balance": "1.00", "currency": "CNY", "due_date": "2026-03-01"}
     },
     "contact_updated": {"phone": "+8613800138077"},
+    "sms_reply": {"text": "HELP"},
     "hold_placed": {"reason": "attorney"},
     "hold_lifted": {"reason": "attorney"},
 }

@@ -45,7 +45,9 @@ ACCOUNT = {
     "segment": "high-risk",
     "sms_consent": True,
     "emergency_contacts": ["+8613900139000"],
-}
+    "address": {"line1": "科技园路1号", "line2": "A栋 1201", "district": "南山区", "city": "深圳市", "region": "广东省",
+                "postal_code": "518057", "country": "CN"},
+}  # fmt: skip
 VALID = {
     "payment": {"amount": "12.50"},
     "balance_update": {"balance": "80.00", "fees": "2.50"},
@@ -60,6 +62,7 @@ VALID = {
     "legal_decision": {"decision": "approve", "reviewer": "li.wei"},
     "new_account": {"account": ACCOUNT},
     "contact_updated": {"phone": "+8613800138001"},
+    "sms_reply": {"text": "HELP"},
     "hold_placed": {"reason": "breathing_space", "until": "2026-05-03"},
     "hold_lifted": {"reason": "breathing_space"},
 }
@@ -113,6 +116,7 @@ def test_event_types_follow_scenarios_md():
         "legal_decision",
         "new_account",
         "contact_updated",  # SCENARIOS.md's "More event types"
+        "sms_reply",
         "payment_plan_agreed",
         "hold_placed",  # extensions after SCENARIOS.md's tables
         "hold_lifted",
@@ -185,6 +189,7 @@ def test_applied_events_do_what_domain_md_says():
     assert after("legal_decision").legal_approvals.keys() == {"li.wei"}  # an approval; the referral is the workflow's
     assert after("legal_decision", decision="reject").legal_state is LegalState.REJECTED
     assert after("contact_updated").phone == "+8613800138001"
+    assert after("sms_reply").help_requested  # HELP: the help text goes at the next chance
 
 
 def test_new_account_becomes_the_account_form_enrolment_takes():
@@ -196,6 +201,7 @@ def test_new_account_becomes_the_account_form_enrolment_takes():
     acct = account_from(domain["account"], "CN")
     assert acct.balance == Decimal("1250.00") and acct.due_date == date(2026, 3, 1)
     assert acct.emergency_contacts == ("+8613900139000",)
+    assert acct.address == ACCOUNT["address"]  # carried to the visit tasks (escalation.domain.tasks)
 
 
 def test_new_account_defaults():
@@ -211,7 +217,9 @@ def test_new_account_defaults():
         "segment": None,
         "sms_consent": True,
         "emergency_contacts": [],
+        "address": None,
     }
+    assert account_from(account_dict, "US").address is None
     # No profile set: the number's country decides (+86: CN); the default is for a country without a profile.
     assert account_from(account_dict, "US").profile == "CN"
     assert account_from({**account_dict, "phone": "+85291234567"}, "US").profile == "US"

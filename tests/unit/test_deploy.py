@@ -63,7 +63,8 @@ def test_make_deploy_says_what_it_will_do_then_deploys_the_configuration():
     assert (deployment.stack, deployment.region) == ("collections-escalation-dev", "us-east-1")
     assert deployment.overrides == ("LogLevel=DEBUG", "DueShards=32")
     assert "dev.configuration.json: senders CN, EU, US; policies default-ladder" in deployment.describe()
-    build, sam_deploy, config_deploy = deployment.commands("sam", "python")
+    build, sam_deploy, config_deploy, receipts = deployment.commands("sam", "python")
+    assert receipts[-2:] == ["sms-receipts", "enable"] and receipts[receipts.index("--stack") + 1] == "collections-escalation-dev"
     assert build == ["sam", "build"] and sam_deploy[:4] == ["sam", "deploy", "--config-env", "dev"]
     assert config_deploy[:2] == ["python", "-m"] and config_deploy[-3:] == ["config", "deploy", str(ROOT / "deploy/dev.configuration.json")]
     assert config_deploy[config_deploy.index("--stack") + 1] == "collections-escalation-dev"

@@ -66,7 +66,9 @@ ACCOUNT = {
     "segment": "high-risk",
     "sms_consent": True,
     "emergency_contacts": ["+8613900139000", "+12125550187"],
-}
+    "address": {"line1": "科技园路1号", "line2": "A栋 1201", "district": "南山区", "city": "深圳市", "region": "广东省",
+                "postal_code": "518057", "country": "CN"},
+}  # fmt: skip
 FIELDS = {
     "payment": {"amount": "12.50"},
     "balance_update": {"balance": "80.00", "fees": "2.50"},
@@ -81,6 +83,7 @@ FIELDS = {
     "legal_decision": {"decision": "approve", "reviewer": "li.wei"},
     "new_account": {"account": ACCOUNT},
     "contact_updated": {"phone": "+8613800138001"},
+    "sms_reply": {"text": "我下周还款"},
     "hold_placed": {"reason": "breathing_space", "until": "2026-05-03", "requested_by": "ops.li"},
     "hold_lifted": {"reason": "breathing_space", "requested_by": "ops.li"},
 }
@@ -105,6 +108,7 @@ KIND = {
     "phone": "phone",
     "task_id": "task_id",
     "installments": "installments",
+    "text": "reply_text",
 }
 ACCOUNT_KIND = {
     "account_id": "id",
@@ -120,6 +124,7 @@ ACCOUNT_KIND = {
     "segment": "optional_name",
     "sms_consent": "bool",
     "emergency_contacts": "phones",
+    "address": "address",
 }
 
 
@@ -320,6 +325,8 @@ NAMES_BUT_NONE = st.one_of(
     NOT_TEXT_OR_NONE,
 )
 NAMES = NAMES_BUT_NONE | st.none()
+# A reply the contract refuses: empty, only white space, longer than ten parts, or not text at all.
+REPLY_TEXTS = st.one_of(st.sampled_from(["", " ", "\n\t ", "x" * 1601]), NOT_TEXT)
 CURRENCIES = st.one_of(
     st.text(string.ascii_lowercase, min_size=3, max_size=3),
     st.text(string.ascii_uppercase, max_size=2) | st.text(string.ascii_uppercase, min_size=4, max_size=6),
@@ -337,6 +344,28 @@ NOT_AN_ACCOUNT = st.one_of(
     st.dictionaries(st.text(max_size=6), JSON_ANY, max_size=3).map(lambda d: {**d, "__garbage__": 1}),
 )
 GOOD_INSTALLMENT = {"date": "2026-04-10", "amount": "50.00"}
+
+
+@functools.cache
+def addresses() -> st.SearchStrategy[Any]:
+    """Not an address: not an object, line1 or country missing, a bad line, country or postal code, an unknown key."""
+    good = ACCOUNT["address"]
+
+    def with_value(name: str, values: list[Any]) -> st.SearchStrategy[dict[str, Any]]:
+        return st.sampled_from(values).map(lambda v: {**good, name: v})
+
+    return st.one_of(
+        st.booleans(),
+        NUMBERS,
+        st.text(max_size=12),
+        st.lists(JSON_ANY, max_size=3),
+        st.sampled_from(["line1", "country"]).map(lambda k: {n: v for n, v in good.items() if n != k}),
+        with_value("country", ["cn", "CHN", "C", "", "中国", " CN", "CN\n", None, 86]),
+        with_value("line1", ["", " 科技园路1号", "科技园路\n1号", "x" * 201, None, 1, ["a"]]),
+        with_value("city", ["", "\t深圳", "深圳\n市", 7, {"name": "深圳"}]),
+        with_value("postal_code", ["", "-518057", "5180571234567", "518#057", "５１８０５７", 518057]),
+        SAFE_KEYS.filter(lambda k: k not in good).map(lambda k: {**good, k: "x"}),
+    )
 
 
 @functools.cache
@@ -399,8 +428,10 @@ def bad_value(kind: str, allowed: tuple[Any, ...] = ()) -> st.SearchStrategy[Any
         "optional_name": lambda: NAMES_BUT_NONE,
         "account": lambda: NOT_AN_ACCOUNT,
         "installments": installments,
+        "address": addresses,
         "phone": lambda: PHONES,
         "task_id": task_ids,
+        "reply_text": lambda: REPLY_TEXTS,
         "phones": emergency_contacts,
         "currency": lambda: CURRENCIES,
         "zone": lambda: ZONES,
@@ -514,12 +545,12 @@ def huge_or_nested(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
     scope, name = draw(st.sampled_from(targets))
     target, what, path = (detail, KIND[name], name) if scope == "top" else (detail["account"], ACCOUNT_KIND[name], f"account.{name}")
     forms = ["huge", "nested list", "nested object"] + (
-        [] if what in ("name", "optional_name", "money", "positive_money") else ["non-ascii"]
+        [] if what in ("name", "optional_name", "money", "positive_money", "reply_text") else ["non-ascii"]
     )
     form = draw(st.sampled_from(forms))
     if form == "huge":
         target[name] = huge(what, draw(st.integers(10_000, 200_000)), draw(st.booleans()))
-    elif form == "non-ascii":  # every other kind is ASCII-only (names take any text; amounts take Arabic-Indic digits)
+    elif form == "non-ascii":  # every other kind is ASCII-only (names and replies take any text; amounts Arabic-Indic digits)
         target[name] = draw(st.text(st.characters(min_codepoint=0x80), min_size=1, max_size=40))
     else:
         # The tag's repr goes into the message (bounded by reprlib; it used to be pydantic-core's, which failed ~1000 deep).
@@ -688,6 +719,8 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 event[name] = _on_or_after(event["at"], rnd)
             elif name == "phone":
                 event[name] = rnd.choice(S_VALID_PHONES)
+            elif name == "text":
+                event[name] = rnd.choice(["STOP", "TD", "HELP", "明天还", "Can I pay $50 a week?"])
             elif name == "installments":
                 first = date.fromisoformat(_on_or_after(event["at"], rnd))
                 event[name] = [{"date": (first + timedelta(days=30 * n)).isoformat(), "amount": "10.00"} for n in range(rnd.randint(1, 4))]

@@ -63,7 +63,7 @@ def test_every_purpose_renders_with_profile_elements(purpose, profile, locale, c
 
     if purpose == "promise_reminder":
         assert promised in text
-    elif purpose != "confirmation":
+    elif purpose not in ("confirmation", "help"):  # help: the answer to a HELP reply, with the lender's number
         assert amount in text
     if profile == "CN":
         assert text.startswith("【示例金融】")

@@ -51,6 +51,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         NUMBER,
         CLOSE_NUMBER,
         ("sqs:SendMessage", "RejectedEventsQueue"),
+        ("sqs:SendMessage", "CallQueue"),  # a borrower's reply for an agent
         ("states:SendTaskSuccess", REVIEW),
         ("states:SendTaskFailure", REVIEW),
         DECRYPT,
@@ -113,6 +114,23 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "ValidateConfigurationFunction": {DECRYPT},
     # optouts.sync: the provider's opted-out list, which numbers are closed already, close the others.
     "SyncOptOutsFunction": {("sns:ListPhoneNumbersOptedOut", "*"), ("dynamodb:BatchGetItem", "NumbersTable"), CLOSE_NUMBER, DECRYPT},
+    # Not ours: SNS assumes it to write SMS delivery status to the two groups the receipts function is subscribed to.
+    "SmsDeliveryStatusRole": {
+        (action, group)
+        for action in ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+        for group in ("SmsDeliveryLogGroup", "SmsDeliveryFailureLogGroup")
+    },
+    # inbound.forward: the accounts that carry the replying number, one sms_reply event each on the bus.
+    "ForwardRepliesFunction": {("dynamodb:Query", "AccountsTable/index/by_phone"), ("events:PutEvents", "BorrowerEventBus"), DECRYPT},
+    # receipts.record_receipts: the text by message id (the keys-only index), the receipt's entry, the account's
+    # profile and zone, the number's failure streak and closure.
+    "RecordDeliveryReceiptsFunction": {
+        ("dynamodb:Query", "ContactsTable/index/by_sms_message_id"),
+        RECORD,
+        ("dynamodb:GetItem", "AccountsTable"),
+        CLOSE_NUMBER,
+        DECRYPT,
+    },
     "DailyRunStateMachine": {
         *(
             ("lambda:InvokeFunction", f)
@@ -258,6 +276,7 @@ def test_the_contact_log_is_append_only(template):
     writers = {role for role in iam.roles(template) if RECORD in iam.grants(template, role)}
     assert writers == {
         "IngestEventsFunction",  # the applied events' entries
+        "RecordDeliveryReceiptsFunction",  # delivery receipts' entries
         "AssessAccountsFunction",
         "SendSmsFunction",
         "QueueCallFunction",
@@ -266,7 +285,16 @@ def test_the_contact_log_is_append_only(template):
         "ReferToLegalFunction",
     }
     on_log = {a for role in iam.roles(template) for a, r in iam.grants(template, role) if r.startswith("ContactsTable")}
-    assert on_log == {"dynamodb:PutItem"}  # no function reads it either: the daily run never does
+    # No function reads it either (the daily run never does), but for the receipts' Query of the keys-only index of
+    # SNS message ids.
+    assert on_log == {"dynamodb:PutItem", "dynamodb:Query"}
+    readers = {
+        (role, r)
+        for role in iam.roles(template)
+        for a, r in iam.grants(template, role)
+        if a == "dynamodb:Query" and r.startswith("ContactsTable")
+    }
+    assert readers == {("RecordDeliveryReceiptsFunction", "ContactsTable/index/by_sms_message_id")}
 
 
 def test_no_wildcard_actions(template):
@@ -323,6 +351,8 @@ def test_the_key_rotates_has_an_alias_and_trusts_only_the_account_eventbridge_an
         {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
         {"Service": "events.amazonaws.com"},
         {"Service": "cloudwatch.amazonaws.com"},
+        {"Service": "sms-voice.amazonaws.com"},
+        {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}},
     ]
     events = key["Properties"]["KeyPolicy"]["Statement"][1]
     assert events["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
@@ -332,6 +362,10 @@ def test_the_key_rotates_has_an_alias_and_trusts_only_the_account_eventbridge_an
     alarms = key["Properties"]["KeyPolicy"]["Statement"][2]
     assert alarms["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
     assert list(alarms["Condition"]["StringLike"]) == ["kms:EncryptionContext:aws:sns:topicArn"]
+    two_way = key["Properties"]["KeyPolicy"]["Statement"][3]
+    assert list(two_way["Condition"]["StringLike"]) == ["kms:EncryptionContext:aws:sns:topicArn"]
+    logs = key["Properties"]["KeyPolicy"]["Statement"][4]  # only SNS's SMS delivery-status groups
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]["Fn::Sub"].endswith("/DirectPublishToPhoneNumber*")
 
 
 def test_point_in_time_recovery_on_both_tables(template):
@@ -385,7 +419,7 @@ def assert_denies_non_tls(document: dict, action: str) -> None:
 # ---------------------------------------------------------------------- inputs and scanners
 def test_the_bus_rule_accepts_only_the_expected_sources(template):
     (rule,) = resources_of_type(template, "AWS::Events::Rule").values()
-    assert rule["Properties"]["EventPattern"]["source"] == ["lender.core", "collections.ops"]
+    assert rule["Properties"]["EventPattern"]["source"] == ["lender.core", "collections.ops", "sms.inbound"]
 
 
 def test_every_checkov_suppression_names_a_check_and_gives_a_reason(template):

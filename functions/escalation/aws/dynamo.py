@@ -29,8 +29,21 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from ..domain.model import EVENT_KEY_PREFIX, Account, Action, AppliedEvent, Contact, ContactKey, LegalState, Stage, Status, furthest
+from ..domain.model import (
+    EVENT_KEY_PREFIX,
+    RECEIPT_KEY_PREFIX,
+    Account,
+    Action,
+    AppliedEvent,
+    Contact,
+    ContactKey,
+    LegalState,
+    Stage,
+    Status,
+    furthest,
+)
 from ..domain.progress import LadderProgress
+from ..domain.receipts import Receipt
 from .clients import client
 
 REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
@@ -71,6 +84,16 @@ class DueIndex(GlobalSecondaryIndex["AccountItem"]):
     due_at = UnicodeAttribute(range_key=True)
 
 
+class ByPhone(GlobalSecondaryIndex["AccountItem"]):
+    """Accounts by phone number (keys only): a borrower's reply names a number, not an account."""
+
+    class Meta:
+        index_name = "by_phone"
+        projection = KeysOnlyProjection()
+
+    phone = UnicodeAttribute(hash_key=True)
+
+
 class AccountItem(Model):
     class Meta:
         table_name = os.environ.get("ACCOUNTS_TABLE", "accounts")
@@ -78,6 +101,7 @@ class AccountItem(Model):
 
     account_id = UnicodeAttribute(hash_key=True)
     phone = UnicodeAttribute()
+    by_phone = ByPhone()
     balance = UnicodeAttribute()
     fees = UnicodeAttribute(default="0")
     currency = UnicodeAttribute()
@@ -92,6 +116,7 @@ class AccountItem(Model):
     experiment = UnicodeAttribute(null=True)
     sms_consent = BooleanAttribute(default=True)
     emergency_contacts = ListAttribute(of=UnicodeAttribute, default=list)
+    address = MapAttribute(null=True)  # the postal address visits carry, as enrolled
     status = UnicodeAttribute(default=Status.ACTIVE.value)
     stage = UnicodeAttribute(default=Stage.PRE_DUE.value)  # the stage at enrolment
     stages = UnicodeSetAttribute(null=True)  # every stage a contact reached (ADD: never lost to a race); the furthest is the stage
@@ -102,6 +127,7 @@ class AccountItem(Model):
     promise_made_on = UnicodeAttribute(null=True)
     promise_paid = UnicodeAttribute(null=True)
     confirmation_due = BooleanAttribute(default=False)
+    help_requested = BooleanAttribute(default=False)
     broken_promises = NumberAttribute(default=0)
     kept_promises = NumberAttribute(default=0)
     plan = MapAttribute(null=True)  # a repayment plan in force: installment date (ISO) -> amount
@@ -132,6 +158,16 @@ class AccountItem(Model):
     due = DueIndex()
 
 
+class ByMessageId(GlobalSecondaryIndex["ContactItem"]):
+    """SMS contacts by SNS message id (sparse: only texts carry sms_message_id): a delivery receipt finds its contact."""
+
+    class Meta:
+        index_name = "by_sms_message_id"
+        projection = KeysOnlyProjection()
+
+    sms_message_id = UnicodeAttribute(hash_key=True)
+
+
 class ContactItem(Model):
     class Meta:
         table_name = os.environ.get("CONTACTS_TABLE", "contacts")
@@ -154,6 +190,9 @@ class ContactItem(Model):
     provider_id = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)  # legal referral: the approving reviewer(s)
     task_expires_at = UnicodeAttribute(null=True)  # call and visit tasks: after this instant the task may not be worked
+    parts = NumberAttribute(null=True)  # SMS: message parts billed
+    sms_message_id = UnicodeAttribute(null=True)  # SMS: SNS's message id, the by_sms_message_id index's key
+    by_sms_message_id = ByMessageId()
     purge_at = NumberAttribute(null=True)  # TTL (epoch seconds): retention by profile
 
 
@@ -177,6 +216,24 @@ class EventEntryItem(Model):
     policy = UnicodeAttribute(null=True)
     arm = UnicodeAttribute(null=True)
     purge_at = NumberAttribute(null=True)  # TTL (epoch seconds): retention by profile, as for contacts
+
+
+class ReceiptEntryItem(Model):
+    """A delivery receipt in the audit log, next to its contact: key "receipt#<message id>" (one per text)."""
+
+    class Meta:
+        table_name = ContactItem.Meta.table_name
+        region = REGION
+
+    account_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    contact_key = UnicodeAttribute()  # the contact it is about
+    delivery = UnicodeAttribute()  # delivered | failed
+    reason = UnicodeAttribute()  # the carrier's words
+    at = UnicodeAttribute()
+    parts = NumberAttribute(null=True)
+    price_usd = UnicodeAttribute(null=True)
+    purge_at = NumberAttribute(null=True)
 
 
 CONTACTS_ONLY = ContactItem.key < EVENT_KEY_PREFIX  # digits sort before letters
@@ -234,6 +291,7 @@ def to_account(item: AccountItem) -> Account:
         experiment=item.experiment,
         sms_consent=item.sms_consent,
         emergency_contacts=tuple(item.emergency_contacts or ()),
+        address=_map(item.address) or None,
         status=Status(item.status),
         stage=furthest(Stage(item.stage), *(Stage(s) for s in item.stages or ())),
         opted_out=frozenset(item.opted_out or ()),
@@ -243,6 +301,7 @@ def to_account(item: AccountItem) -> Account:
         promise_made_on=_day(item.promise_made_on),
         promise_paid=Decimal(item.promise_paid) if item.promise_paid else Decimal("0"),
         confirmation_due=item.confirmation_due,
+        help_requested=bool(item.help_requested),
         broken_promises=int(item.broken_promises or 0),
         kept_promises=int(item.kept_promises or 0),
         plan={date.fromisoformat(k): Decimal(v) for k, v in sorted(_map(item.plan).items())},
@@ -282,6 +341,7 @@ def _event_values(account: Account) -> dict[str, object]:
         "promise_made_on": _iso(account.promise_made_on),
         "promise_paid": str(account.promise_paid) if account.promised_date is not None else None,
         "confirmation_due": account.confirmation_due,
+        "help_requested": account.help_requested,
         "broken_promises": account.broken_promises,
         "kept_promises": account.kept_promises,
         "plan": {day.isoformat(): str(amount) for day, amount in account.plan.items()} or None,
@@ -323,6 +383,7 @@ def to_item(account: Account, due_at: datetime | None) -> AccountItem:
         experiment=account.experiment,
         sms_consent=account.sms_consent,
         emergency_contacts=list(account.emergency_contacts),
+        address=account.address,
         stage=account.stage.value,
         last_fired={rule: day.isoformat() for rule, day in account.last_fired.items()},
         recent={str(key): "1" for key in account.recent},
@@ -588,6 +649,8 @@ def _contact_item(contact: Contact, retain_until: int) -> ContactItem:
         provider_id=contact.provider_id,
         decided_by=contact.decided_by,
         task_expires_at=_iso(contact.expires_at),
+        parts=contact.parts,
+        sms_message_id=contact.provider_id if contact.action is Action.SMS and contact.provider_id not in (None, "unconfirmed") else None,
         purge_at=retain_until,
     )
 
@@ -611,6 +674,8 @@ def _progress_actions(contact: Contact, progress: LadderProgress) -> list:
         actions.append(AccountItem.arm.set(AccountItem.arm | (contact.arm or "-")))
     if progress.confirmation_sent:
         actions.append(AccountItem.confirmation_due.set(False))
+    if progress.help_sent:
+        actions.append(AccountItem.help_requested.set(False))
     if progress.review_requested:
         actions.append(AccountItem.legal_state.set(LegalState.PENDING.value))
         actions.append(AccountItem.legal_approvals.set({}))
@@ -649,6 +714,46 @@ def all_contacts() -> list[Contact]:
 def events_of(account_id: str) -> list[AppliedEvent]:
     """The borrower events applied to the account, oldest first, as the audit log keeps them."""
     return [_to_event(i) for i in EventEntryItem.query(account_id, EventEntryItem.key.startswith(EVENT_KEY_PREFIX))]
+
+
+def accounts_with_phone(phone: str) -> list[str]:
+    """The ids of the accounts that carry this number (the by_phone index; eventually consistent)."""
+    return sorted(item.account_id for item in AccountItem.by_phone.query(phone))
+
+
+def contact_of_message(message_id: str) -> tuple[str, str] | None:
+    """(account id, contact key) of the text SNS sent as `message_id`; None if no contact has it."""
+    for item in ContactItem.by_sms_message_id.query(message_id, limit=1):
+        return item.account_id, item.key
+    return None
+
+
+def record_receipt(account_id: str, contact_key: str, receipt: Receipt, retain_until: int) -> bool:
+    """Append the receipt to the audit log; False if it is there already (a redelivered log batch)."""
+    item = ReceiptEntryItem(
+        account_id,
+        f"{RECEIPT_KEY_PREFIX}{receipt.message_id}",
+        contact_key=contact_key,
+        delivery=receipt.delivery.value,
+        reason=receipt.reason[:500],
+        at=_iso(receipt.at),
+        parts=receipt.parts,
+        price_usd=receipt.price_usd,
+        purge_at=retain_until,
+    )
+    try:
+        item.save(condition=ReceiptEntryItem.key.does_not_exist())
+    except PutError as exc:
+        if _conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
+def all_receipts() -> dict[tuple[str, str], dict[str, Any]]:
+    """Every receipt in the log by (account id, contact key) (exports and local simulations; a scan)."""
+    found = ReceiptEntryItem.scan(ReceiptEntryItem.key.startswith(RECEIPT_KEY_PREFIX))
+    return {(i.account_id, i.contact_key): {"delivery": i.delivery, "reason": i.reason, "at": i.at} for i in found}
 
 
 def all_events() -> list[AppliedEvent]:
@@ -713,6 +818,7 @@ def _to_contact(item: ContactItem) -> Contact:
         provider_id=item.provider_id,
         decided_by=item.decided_by,
         expires_at=_instant(item.task_expires_at) if item.task_expires_at else None,
+        parts=int(item.parts) if item.parts is not None else None,
     )
 
 

@@ -14,7 +14,8 @@ from dataclasses import replace
 from datetime import date
 from types import MappingProxyType
 
-from pynamodb.attributes import MapAttribute, UnicodeAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from ..domain.model import Account
@@ -36,6 +37,7 @@ class NumberItem(Model):
     phone = UnicodeAttribute(hash_key=True)
     sms = ClosureAttribute(null=True)  # set: the number is closed for SMS
     call = ClosureAttribute(null=True)  # set: the number is closed for calls
+    sms_failures = NumberAttribute(null=True)  # permanent delivery failures in a row (receipts); a delivery resets it
 
 
 def status(phone: str) -> NumberStatus:
@@ -80,6 +82,22 @@ def close(before: NumberStatus, after: NumberStatus) -> None:
 def close_channel(phone: str, channel: str, why: ClosedBecause, on: date, source: str) -> None:
     before = NumberStatus(phone)
     close(before, before.closing((channel,), why, on, source))
+
+
+def count_failure(phone: str) -> int:
+    """A permanent delivery failure: the number's streak plus one (atomic ADD; receipts may arrive together); returns it."""
+    item = NumberItem(phone)
+    item.update(actions=[NumberItem.sms_failures.add(1)])  # a small item: the new value comes back with it
+    return int(item.sms_failures or 0)
+
+
+def reset_failures(phone: str) -> None:
+    """A text delivered: the streak starts afresh (written only where there is one: no record made for it)."""
+    try:
+        NumberItem(phone).update(actions=[NumberItem.sms_failures.set(0)], condition=NumberItem.sms_failures > 0)
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            raise
 
 
 def to_status(item: NumberItem) -> NumberStatus:

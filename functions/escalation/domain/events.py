@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from . import legal, plans, promises
-from .model import Account, LegalState, Status
+from . import legal, plans, promises, replies
+from .model import HELP, Account, LegalState, Status
 from .numbers import ClosedBecause, NumberStatus, channels_of
 from .policy import PlanLimits
 from .profiles import Profile, profile_for
@@ -231,6 +231,25 @@ def _opt_out(account: Account, event: dict[str, Any], today: date, profile: Prof
     return Outcome(changed, f"opted out of {channel}" + (" on this number, for every account that carries it" if channel != "all" else ""))
 
 
+def _sms_reply(account: Account, event: dict[str, Any], today: date, profile: Profile) -> Outcome:
+    """A reply to a text (escalation.domain.replies): STOP opts the number out of SMS; HELP asks for the help text,
+    sent at the next chance and once a day at most; anything else is for an agent (the ingest queues the task)."""
+    text = event.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise EventError("text: expected the reply's text")
+    kind = replies.kind_of(text, profile)
+    if kind is replies.ReplyKind.STOP:
+        stopped = _opt_out(account, {"channel": "sms"}, today, profile)
+        return Outcome(stopped.account, f"reply STOP: {stopped.note}")
+    if kind is replies.ReplyKind.HELP:
+        if "sms" in account.number.closed or "sms" in account.opted_out:
+            return Outcome(account, "reply HELP: SMS is closed on this number, so no help text")
+        if account.last_fired.get(HELP) == today:
+            return Outcome(account, "reply HELP: the help text was sent today already")
+        return Outcome(account.with_changes(help_requested=True), "reply HELP: the help text goes at the next chance")
+    return Outcome(account, "reply: a message for an agent (task queued)")
+
+
 def _call_outcome(account: Account, event: dict[str, Any], today: date, profile: Profile) -> Outcome:
     outcome = event.get("outcome")
     if outcome not in ("reached", "no_answer", "refused", "wrong_number"):
@@ -323,6 +342,7 @@ _HANDLERS = {
     "hold_placed": _hold_placed,
     "hold_lifted": _hold_lifted,
     "opt_out": _opt_out,
+    "sms_reply": _sms_reply,
     "call_outcome": _call_outcome,
     "visit_outcome": _visit_outcome,
     "contact_updated": _contact_updated,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from .model import CONFIRMATION, Account, Action, ContactKey, SkipReason
+from .model import CONFIRMATION, HELP, Account, Action, ContactKey, SkipReason
 from .profiles import Profile
 from .windows import in_window
 
@@ -21,7 +21,7 @@ SMS, CALL, VISIT = Action.SMS, Action.CALL, Action.VISIT
 # Actions that reach the borrower's phone, and so the contact window and third-party rules.
 PHONE_ACTIONS = frozenset({SMS, CALL})
 # Transactional texts: not collection contacts, so no cap counts them (they still need an open channel).
-CAP_EXEMPT_RULES = frozenset({CONFIRMATION})
+CAP_EXEMPT_RULES = frozenset({CONFIRMATION, HELP})  # HELP: the answer the borrower asked for
 CLAIMED = "claimed"
 
 

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from . import promises
 from .guardrails import blocked, closed_actions
-from .model import CONFIRMATION, PROMISE_REMINDER, Account, Action, Decision, LegalState, SkipReason, Stage, Status
+from .model import CONFIRMATION, CONTACTABLE, HELP, PROMISE_REMINDER, Account, Action, Decision, LegalState, SkipReason, Stage, Status
 from .policy import Policy, Rule
 from .profiles import Profile
 from .windows import local_day, window_opens
@@ -54,7 +54,27 @@ class Context:
 
 
 def decide(account: Account, ctx: Context) -> list[Decision]:
-    """Everything the ladder wants for this account now: actions first, then skips with reasons."""
+    """Everything the ladder wants for this account now: actions first, then skips with reasons.
+
+    The answer to a HELP reply is gated on its own (its own channel budget: it answers the borrower, it does not
+    collect), so it neither delays nor is delayed by the ladder's text of the day."""
+    decisions = _ladder(account, ctx)
+    if not _help_due(account, ctx.today):
+        return decisions
+    both = _gate(account, ctx, [_virtual(HELP, SMS, account.stage)]) + decisions
+    return [d for d in both if d.action is not None] + [d for d in both if d.action is None]
+
+
+def _help_due(account: Account, today: date) -> bool:
+    return (
+        account.help_requested
+        and account.status in CONTACTABLE
+        and not holds_in_force(account, today)
+        and account.last_fired.get(HELP) != today
+    )
+
+
+def _ladder(account: Account, ctx: Context) -> list[Decision]:
     today = ctx.today
     held = holds_in_force(account, today)
     if held and account.status in HOLD_OR_PAID:
@@ -104,6 +124,9 @@ def next_check(account: Account, ctx: Context, earliest: date) -> datetime | Non
             return None
         return _at(max(max(ends) + ONE_DAY, earliest), ctx)  # type: ignore[type-var]
     check = _next_ladder_check(account, ctx, earliest)
+    if account.help_requested and account.status in CONTACTABLE and SMS not in closed_actions(account):
+        soonest = _at(earliest, ctx)  # the help text, at the next open window
+        check = soonest if check is None else min(check, soonest)
     if account.legal_state is PENDING and account.status in (ACTIVE, PROMISE):
         # A waiting legal review is looked at every day: kept alive (heartbeat), withdrawn or expired.
         daily = _at(earliest, ctx)

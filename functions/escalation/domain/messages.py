@@ -36,7 +36,7 @@ from .model import Account
 from .profiles import Profile
 from .sender import Sender
 
-PURPOSES = ("pre_due", "reminder", "follow_up", "confirmation", "promise_reminder")
+PURPOSES = ("pre_due", "reminder", "follow_up", "confirmation", "promise_reminder", "help")
 FOLLOW_UP_DEADLINE_DAYS = 7  # a follow-up text asks for payment within a week of the day it is sent
 
 
@@ -103,6 +103,7 @@ _TEMPLATES = {
     ("en", "fees_clause"): ", incl. {fees} in fees",
     ("en", "deadline_clause"): " Please pay by {deadline}.",
     ("en", "confirmation"): ("Thank you. Your payment was received and your account is settled. No further reminders will be sent."),
+    ("en", "help"): "Help with your account: call {support_phone}. Pay via {pay_hint}.",  # the frame adds STOP where due
     ("en", "promise_reminder"): (
         "Reminder: you arranged to pay {promised_amount} on {promised_date}. Pay via {pay_hint}. Questions? Call {support_phone}."
     ),
@@ -119,6 +120,7 @@ _TEMPLATES = {
     ("zh", "fees_clause"): "（含费用{fees}）",
     ("zh", "deadline_clause"): "还款期限：{deadline}。",
     ("zh", "confirmation"): "感谢您的还款，您的账户已结清，我们将不再发送还款提醒。",
+    ("zh", "help"): "如需帮助，请致电{support_phone}；还款请通过{pay_hint}。",
     ("zh", "promise_reminder"): (
         "温馨提示：您约定于{promised_date}还款{promised_amount}，请通过{pay_hint}还款。如有疑问请致电{support_phone}。"
     ),

@@ -59,8 +59,8 @@ class LegalState(StrEnum):
 # Rules outside the ladder, fired by the account's state rather than by its days: the payment
 # confirmation and the reminder the day before a promised date. They do not move the account's stage,
 # and no policy may define a rule of these names.
-CONFIRMATION, PROMISE_REMINDER = "confirmation", "promise_reminder"
-STATE_RULES = frozenset({CONFIRMATION, PROMISE_REMINDER})
+CONFIRMATION, PROMISE_REMINDER, HELP = "confirmation", "promise_reminder", "help"  # help: the answer to a HELP reply
+STATE_RULES = frozenset({CONFIRMATION, PROMISE_REMINDER, HELP})
 
 # Statuses in which the daily run may contact the borrower at all.
 CONTACTABLE = frozenset({Status.ACTIVE, Status.PROMISE, Status.PAID})
@@ -107,6 +107,9 @@ class Account:
     experiment: str | None = None
     sms_consent: bool = True
     emergency_contacts: tuple[str, ...] = ()
+    # The borrower's postal address as the lender enrolled it (escalation.contract.Address: line1, country, ...),
+    # for field visits; None when the lender gave none.
+    address: dict[str, str] | None = None
     status: Status = Status.ACTIVE
     stage: Stage = Stage.PRE_DUE  # the furthest stage reached
     # Channels the borrower withdrew consent for on this account. Opt-outs of SMS and calls also close the
@@ -121,6 +124,7 @@ class Account:
     promise_made_on: date | None = None  # the borrower's local day the promise was made
     promise_paid: Decimal = Decimal("0")  # paid since the promise was made
     confirmation_due: bool = False
+    help_requested: bool = False  # the borrower replied HELP: the help text goes at the next chance, once a day at most
     broken_promises: int = 0
     kept_promises: int = 0
     # A repayment plan in force (escalation.domain.plans): installment date -> amount, in date order. While it
@@ -261,6 +265,7 @@ class Contact:
     provider_id: str | None = None
     decided_by: str | None = None  # legal referral: the reviewer(s) who approved it
     expires_at: datetime | None = None  # call and visit tasks: the instant after which the task may not be worked
+    parts: int | None = None  # SMS: the message parts the provider bills (GSM-7 / UCS-2 rules, counted at render)
 
 
 @dataclass(frozen=True)
@@ -282,7 +287,9 @@ class AppliedEvent:
         return f"{EVENT_KEY_PREFIX}{self.occurred_at.astimezone(UTC).isoformat().replace('+00:00', 'Z')}#{self.event_id}"
 
 
-EVENT_KEY_PREFIX = "event#"
+# Audit entries beside an account's contacts (whose keys begin with their day's digits): applied borrower events
+# and delivery receipts (escalation.aws.dynamo).
+EVENT_KEY_PREFIX, RECEIPT_KEY_PREFIX = "event#", "receipt#"
 
 
 def account_from(raw: dict[str, Any], default_profile: str) -> Account:
@@ -306,4 +313,5 @@ def account_from(raw: dict[str, Any], default_profile: str) -> Account:
         segment=raw.get("segment"),
         sms_consent=bool(raw.get("sms_consent", True)),
         emergency_contacts=tuple(raw.get("emergency_contacts", ())),
+        address={k: v for k, v in raw["address"].items() if v is not None} if raw.get("address") else None,
     )

@@ -8,7 +8,7 @@ parameter of template.yaml).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import time
+from datetime import datetime, time
 from decimal import Decimal
 
 
@@ -27,10 +27,24 @@ class Profile:
     field_visits: bool
     visit_days: int  # a visit task may be made on this many local days from the day it was queued
     promise_grace_days: int  # a promise is broken on the day after its date plus these days
+    sms_failures_to_close: int  # permanent delivery failures in a row that close the number for SMS (receipts.py)
     retention_years: int
     default_locale: str
     legal_threshold: Decimal  # minimum amount due before a legal review may be requested
     source: str
+    # Replies (escalation.domain.replies): a text that is one of these words (any case, width or trailing
+    # punctuation) opts the number out of SMS, or asks for the help text.
+    stop_keywords: tuple[str, ...] = ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "OPT OUT")
+    help_keywords: tuple[str, ...] = ("HELP", "INFO")
+
+    def purge_at(self, instant: datetime) -> int:
+        """When an audit entry made at `instant` may go (epoch seconds, the tables' TTL): the retention later,
+        the same calendar moment (29 February becomes 1 March)."""
+        try:
+            later = instant.replace(year=instant.year + self.retention_years)
+        except ValueError:
+            later = instant.replace(year=instant.year + self.retention_years, month=3, day=1)
+        return int(later.timestamp())
 
     def with_overrides(self, **overrides: object) -> Profile:
         known = {f.name for f in fields(self)}
@@ -55,8 +69,11 @@ PROFILES: dict[str, Profile] = {
         field_visits=True,
         visit_days=7,
         promise_grace_days=0,
+        sms_failures_to_close=3,
         retention_years=5,
         default_locale="zh-CN",
+        stop_keywords=("退订", "TD", "T", "N", "取消", "退出", "STOP", "UNSUBSCRIBE"),
+        help_keywords=("帮助", "HELP", "客服"),
         legal_threshold=Decimal("5000"),
         source="GB/T 45251-2025; CBA 2026 collection guideline; lender policy",
     ),
@@ -74,6 +91,7 @@ PROFILES: dict[str, Profile] = {
         field_visits=False,
         visit_days=7,
         promise_grace_days=0,
+        sms_failures_to_close=3,
         retention_years=3,
         default_locale="en-US",
         legal_threshold=Decimal("1000"),
@@ -93,8 +111,11 @@ PROFILES: dict[str, Profile] = {
         field_visits=False,
         visit_days=7,
         promise_grace_days=0,
+        sms_failures_to_close=3,
         retention_years=6,
         default_locale="en-GB",
+        stop_keywords=("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "STOPP", "ARRET", "ARRÊT", "BAJA", "ALTO"),
+        help_keywords=("HELP", "INFO", "HILFE", "AIDE", "AYUDA"),
         legal_threshold=Decimal("1000"),
         source="FCA CONC 7.9; lender policy",
     ),
@@ -163,6 +184,10 @@ def _setting(base: Profile, key: str, name: str, value: object) -> object:
         if not isinstance(value, str) or not value:
             raise ValueError(f"{where}: expected text")
         return value
+    if isinstance(current, tuple):  # keyword lists
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ValueError(f'{where}: expected a list of words, e.g. ["STOP", "TD"]')
+        return tuple(value)
     if value is None and name in _NULLABLE:
         return None  # no limit
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:

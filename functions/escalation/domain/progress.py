@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .model import CONFIRMATION, STATE_RULES, Account, Action, ContactKey, Stage, furthest
+from .model import CONFIRMATION, HELP, STATE_RULES, Account, Action, ContactKey, Stage, furthest
 
 KEEP_DAYS = 8  # the caps look back 7 days; what is older is forgotten
 
@@ -22,6 +22,7 @@ class LadderProgress:
     key: ContactKey
     stage_reached: Stage | None  # None: a state rule (confirmation, promise reminder) moves no stage
     confirmation_sent: bool = False
+    help_sent: bool = False
     review_requested: bool = False
     task_expires_at: datetime | None = None  # a call task: open (counted as a dial attempt) until then
     forget_recent: tuple[str, ...] = ()
@@ -36,6 +37,7 @@ def progress_of(account: Account, key: ContactKey, stage: Stage, task_expires_at
         key=key,
         stage_reached=None if key.rule in STATE_RULES else stage,
         confirmation_sent=key.rule == CONFIRMATION,
+        help_sent=key.rule == HELP,
         review_requested=key.action is Action.LEGAL_REVIEW,
         task_expires_at=task_expires_at if key.action is Action.CALL else None,
         forget_recent=tuple(str(k) for k in account.recent if k.day.isoformat() < cutoff),
@@ -57,6 +59,7 @@ def applied(account: Account, progress: LadderProgress) -> Account:
         open_calls=tasks,
         stage=stage,
         confirmation_due=False if progress.confirmation_sent else account.confirmation_due,
+        help_requested=False if progress.help_sent else account.help_requested,
     )
 
 

@@ -1,7 +1,8 @@
 """The side effects themselves: publish an SMS, queue a call or a visit for agents, start a legal review.
 
 Each act is called after its claim (escalation.service.dispatch) and returns what was done for the
-audit record (escalation.service.audit). Task messages follow the queue contracts (docs/CONTRACTS.md, Queues).
+audit record (escalation.service.audit). Task messages (escalation.domain.tasks) follow the published queue contracts
+(schemas/*-task.schema.json; docs/CONTRACTS.md, "Task messages").
 """
 
 from __future__ import annotations
@@ -9,13 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from ..aws import legal_workflow, sms, work_queues
 from ..config import Settings
 from ..domain.model import Account, Action, ContactKey, Stage
 from ..domain.strategy import Configuration
-from ..domain.tasks import TaskWindow, call_window, visit_window
+from ..domain.tasks import call_message, call_window, visit_message, visit_window
 from .audit import Done
 from .context import context_for
 from .texts import render_text
@@ -51,7 +51,7 @@ def queue_call(
 ) -> Done:
     ctx = context_for(account, now, config)
     window = call_window(now, ctx.zones, ctx.profile)
-    body = task_message(account, key, stage, now, window) | {"phone": account.phone}
+    body = call_message(account, key, stage, now, window)
     message_id = work_queues.enqueue(settings.call_queue_url, body, body["task_id"])
     return Done(to=account.phone, provider_id=message_id, expires_at=window.expires_at)
 
@@ -61,25 +61,9 @@ def queue_visit(
 ) -> Done:
     ctx = context_for(account, now, config)
     window = visit_window(now, ctx.zones, ctx.profile)
-    body = task_message(account, key, stage, now, window)
+    body = visit_message(account, key, stage, now, window)
     message_id = work_queues.enqueue(settings.visit_queue_url, body, body["task_id"])
     return Done(provider_id=message_id, expires_at=window.expires_at)
-
-
-def task_message(account: Account, key: ContactKey, stage: Stage, now: datetime, window: TaskWindow) -> dict[str, Any]:
-    """A task for agents: what to do, for whom, why, and when it may be worked (an expired task is not worked)."""
-    return {
-        "kind": key.action.value,
-        "task_id": f"{account.account_id}#{key}",
-        "account_id": account.account_id,
-        "amount_due": str(account.amount_due),
-        "currency": account.currency,
-        "stage": stage.value,
-        "purpose": key.rule,
-        "idempotency_key": str(key),
-        "queued_at": now.isoformat(),
-        **window.as_json(),
-    }
 
 
 def start_legal_review(

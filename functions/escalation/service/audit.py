@@ -13,7 +13,8 @@ from typing import Any
 
 from ..aws import dynamo
 from ..domain.ladder import next_check
-from ..domain.model import Account, Contact, ContactKey, Stage
+from ..domain.messages import sms_parts
+from ..domain.model import Account, Action, Contact, ContactKey, Stage
 from ..domain.progress import applied, progress_of
 from ..domain.strategy import Configuration
 from ..domain.windows import zone, zones_for
@@ -56,17 +57,10 @@ def record_contact(
         provider_id=done.provider_id,
         decided_by=done.decided_by,
         expires_at=done.expires_at,
+        parts=sms_parts(done.text) if key.action is Action.SMS and done.text is not None else None,
     )
     progress = progress_of(account, key, stage, done.expires_at)
     ctx = context_for(account, now, config)
     following = next_check(applied(account, progress), ctx, key.day)
-    dynamo.record(contact, progress, int(years_after(now, profile.retention_years).timestamp()), (account.event_seq, following))
+    dynamo.record(contact, progress, profile.purge_at(now), (account.event_seq, following))
     return {"account_id": account.account_id, "outcome": "sent", "action": key.action.value, "key": str(key), "profile": profile.code}
-
-
-def years_after(instant: datetime, years: int) -> datetime:
-    """The same calendar moment `years` later (29 February becomes 1 March)."""
-    try:
-        return instant.replace(year=instant.year + years)
-    except ValueError:
-        return instant.replace(year=instant.year + years, month=3, day=1)

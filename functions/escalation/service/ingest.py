@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..aws import dynamo, legal_workflow, numbers
+from ..aws import dynamo, legal_workflow, numbers, work_queues
 from ..config import Settings
-from ..domain import legal
+from ..domain import legal, replies, tasks
 from ..domain.events import EventError, Outcome, apply_event
 from ..domain.ladder import next_check
 from ..domain.model import Account, AppliedEvent, LegalState, account_from
 from ..domain.sender import SenderError
 from ..domain.strategy import NO_ARM, Configuration
-from .audit import years_after
 from .context import context_for, profile_of
 from .legal import end_withdrawn, hand_over
 
@@ -61,7 +60,7 @@ def ingest(event: dict[str, Any], now: datetime, settings: Settings, config: Con
             return f"duplicate: event {event_id} already applied"
         account = numbers.attach_one(account)
         try:
-            return _apply(account, event, event_id, now, config)
+            return _apply(account, event, event_id, now, config, settings)
         except dynamo.EventAlreadyRecorded:
             return f"duplicate: event {event_id} already in the audit log"
         except dynamo.AccountChanged:
@@ -69,7 +68,7 @@ def ingest(event: dict[str, Any], now: datetime, settings: Settings, config: Con
     raise RuntimeError(f"account {event['account_id']} kept changing; event {event.get('event_id')} will be retried")
 
 
-def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime, config: Configuration) -> str:
+def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime, config: Configuration, settings: Settings) -> str:
     ctx = context_for(account, now, config)
     token = dynamo.legal_token(account.account_id) if legal.waiting(account) else None
     outcome = _outcome(account, event, now, ctx.today, token, config)
@@ -81,6 +80,11 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
         note += "; the referral waits for the promise to pay (kept: withdrawn; broken: referred if it still qualifies)"
     elif why:
         note += f"; the waiting legal review is withdrawn: {legal.describe(why)}"
+    if event["type"] == "sms_reply" and replies.kind_of(event["text"], ctx.profile) is replies.ReplyKind.MESSAGE:
+        # Before the account's write: should that fail, the retry queues the same task again (same task id, which
+        # consumers deduplicate on), rather than the event being applied with no task.
+        body = tasks.reply_message(account, event_id, event["text"], now, ctx.zones, ctx.profile)
+        work_queues.enqueue(settings.call_queue_url, body, body["task_id"])
     # The number first: a closure must hold for every account at once, and writing it twice is harmless.
     numbers.close(account.number, changed.number)
     cutoff = (now - timedelta(days=SEEN_DAYS)).isoformat()
@@ -95,7 +99,7 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
         review_token=changed.legal_state is account.legal_state,
         entry=(
             _applied(account, event, event_id, now, note, ctx.policy.name),
-            int(years_after(now, ctx.profile.retention_years).timestamp()),
+            ctx.profile.purge_at(now),
         ),
     )
     # Then the review workflow. Should this fail, the daily run's look at the review mends it: an approval

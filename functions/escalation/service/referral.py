@@ -16,13 +16,14 @@ from ..domain import legal
 from ..domain.ladder import next_check
 from ..domain.model import Action, ContactKey, LegalState, Stage, Status
 from ..domain.strategy import Configuration
+from ..domain.tasks import call_window, referral_message
 from ..domain.windows import as_utc
 from .audit import Done, record_contact
 from .context import context_for
 
 
 def refer(review: dict[str, Any], decision: dict[str, Any], settings: Settings, config: Configuration) -> dict[str, Any]:
-    """Approved: hand the referral to the legal partner's queue and record it in the audit trail."""
+    """Approved: hand the referral to the legal partner's queue (a task message: escalation.domain.tasks) and record it."""
     account = dynamo.load(review["account_id"])
     if account is None:
         raise ValueError(f"account_id: unknown account {review['account_id']!r}")
@@ -38,14 +39,9 @@ def refer(review: dict[str, Any], decision: dict[str, Any], settings: Settings, 
     except dynamo.Refused:
         return {"account_id": account.account_id, "outcome": "skipped", "reason": "already_referred_or_changed"}
     approvers = decision.get("reviewer") or ", ".join(sorted(account.legal_approvals)) or None
-    body = {
-        "account_id": account.account_id,
-        "amount_due": str(account.amount_due),
-        "currency": account.currency,
-        "approved_by": approvers,
-        "approved_at": decision["decided_at"],
-    }
-    message_id = work_queues.enqueue(settings.legal_referral_queue_url, body, f"{account.account_id}#{key}")
+    day = call_window(decided_at, ctx.zones, ctx.profile)  # the borrower's zone and window on the day referred
+    body = referral_message(account, key, decided_at, day, approvers, decision["decided_at"])
+    message_id = work_queues.enqueue(settings.legal_referral_queue_url, body, body["task_id"])
     result = record_contact(
         account,
         key,

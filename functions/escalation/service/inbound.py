@@ -1,0 +1,71 @@
+"""Borrowers' replies, as two-way SMS delivers them, turned into `sms_reply` borrower events on the bus.
+
+AWS End User Messaging SMS publishes each text a borrower sends to our two-way number to an SNS topic
+(InboundSmsTopic), as JSON: {originationNumber, destinationNumber, messageKeyword, messageBody,
+inboundMessageId, previousPublishedMessageId}. A reply names a phone number, not an account: it becomes one
+`sms_reply` event (source `sms.inbound`) for each account that carries the number (the accounts table's
+`by_phone` index), with the inbound message id as its idempotency key, and goes the way of every borrower event:
+the bus, the rule, the queue, the ingest function (escalation.domain.replies says what it means).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from ..aws import dynamo, events_bus
+from ..contract import ContractError, parse_event
+
+SOURCE = "sms.inbound"
+
+
+class InboundError(ValueError):
+    """Not a two-way SMS message: "<field>: <reason>"."""
+
+
+def reply_events(message: str, received_at: datetime) -> list[dict[str, Any]]:
+    """The `sms_reply` event details for one inbound text: one per account that carries the number."""
+    try:
+        inbound = json.loads(message)
+    except ValueError as exc:
+        raise InboundError(f"message: not JSON ({exc})") from None
+    if not isinstance(inbound, dict):
+        raise InboundError("message: expected a JSON object")
+    phone, text, message_id = inbound.get("originationNumber"), inbound.get("messageBody"), inbound.get("inboundMessageId")
+    for name, value in (("originationNumber", phone), ("messageBody", text), ("inboundMessageId", message_id)):
+        if not isinstance(value, str) or not value:
+            raise InboundError(f"{name}: missing")
+    details = []
+    for account_id in dynamo.accounts_with_phone(phone):
+        detail = {
+            "type": "sms_reply",
+            "event_id": f"sms-{message_id}-{account_id}"[:128],
+            "account_id": account_id,
+            "occurred_at": received_at.isoformat(),
+            "text": text,
+        }
+        try:
+            parse_event(detail)  # the contract ingest will apply: refuse here what it would refuse there
+        except ContractError as exc:
+            raise InboundError(str(exc)) from None
+        details.append(detail)
+    return details
+
+
+def forward(messages: list[tuple[str, datetime]], bus: str, logger: Any) -> dict[str, int]:
+    """Put each inbound text's events on the borrower bus; counts by what became of the texts."""
+    counts = {"forwarded": 0, "unknown_number": 0, "malformed": 0}
+    for message, received_at in messages:
+        try:
+            details = reply_events(message, received_at)
+        except InboundError as exc:
+            logger.warning("not a two-way SMS message", extra={"reason": str(exc)})
+            counts["malformed"] += 1
+            continue
+        if not details:
+            counts["unknown_number"] += 1  # nobody we collect from: nothing to do (logged without the number)
+            continue
+        events_bus.put(bus, SOURCE, details)
+        counts["forwarded"] += 1
+    return counts
