@@ -10,7 +10,7 @@ from escalation.observability import observed
 from escalation.service.inbound import forward
 
 logger = make_logger()
-NEEDS = ("borrower_event_bus",)
+NEEDS = ("borrower_event_bus", "rejected_events_queue_url")
 SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 
@@ -22,4 +22,4 @@ def _received_at(record: dict) -> datetime:
 @observed(logger)
 def handler(event: dict, context: LambdaContext) -> dict:
     messages = [(record["Sns"]["Message"], _received_at(record)) for record in event.get("Records", [])]
-    return forward(messages, SETTINGS.borrower_event_bus, logger)
+    return forward(messages, SETTINGS.borrower_event_bus, SETTINGS.rejected_events_queue_url, logger)

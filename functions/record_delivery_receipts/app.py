@@ -6,11 +6,14 @@ import json
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from escalation.config import Settings
 from escalation.logs import make_logger
 from escalation.observability import observed
 from escalation.service.receipts import record_receipts
 
 logger = make_logger()
+NEEDS = ("rejected_events_queue_url",)
+SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 
 def log_events(event: dict) -> list[str]:
@@ -23,4 +26,4 @@ def log_events(event: dict) -> list[str]:
 
 @observed(logger)
 def handler(event: dict, context: LambdaContext) -> dict:
-    return record_receipts(log_events(event), logger)
+    return record_receipts(log_events(event), SETTINGS.rejected_events_queue_url, logger)

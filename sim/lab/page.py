@@ -6,6 +6,7 @@ each row marked, and one bar per policy for the figures a manager decides on.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -127,12 +128,20 @@ def _contact_row(policies: dict[str, Any], names: list[str], action: str) -> str
     return f"<tr><td>{escape(action.replace('_', ' '))}</td>{cells}</tr>"
 
 
+def _amount(value: Any) -> str:
+    """A decimal string as the table shows amounts: grouped, to the cent."""
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except ArithmeticError:
+        return escape(str(value))
+
+
 def _money_rows(policies: dict[str, Any], names: list[str]) -> str:
     currencies = sorted({c for n in names for c in policies[n]["recovered"]})
     rows = []
     for currency in currencies:
-        cells = "".join(f"<td>{escape(str(policies[n]['recovered'].get(currency, '0')))}</td>" for n in names)
+        cells = "".join(f"<td>{_amount(policies[n]['recovered'].get(currency, '0'))}</td>" for n in names)
         rows.append(f"<tr><td>Recovered ({escape(currency)})</td>{cells}</tr>")
-    cost = "".join(f"<td>{escape(str(policies[n]['cost_usd']))}</td>" for n in names)
+    cost = "".join(f"<td>{_amount(policies[n]['cost_usd'])}</td>" for n in names)
     rows.append(f"<tr><td>Cost (USD)</td>{cost}</tr>")
     return "".join(rows)

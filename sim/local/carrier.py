@@ -37,7 +37,10 @@ class Carrier:
         self.stack = stack
         self.note = note or (lambda kind: None)  # counts an injected fault (summary.json's faults_injected)
         self.undeliverable = {f["phone"]: date.fromisoformat(f["date"]) for f in faults if f["kind"] == "sms_undeliverable"}
-        self.delays = {date.fromisoformat(f["date"]): float(f.get("hours", 24)) for f in faults if f["kind"] == "sms_receipt_delay"}
+        # (date, phone or None for every number) -> hours
+        self.delays = {
+            (date.fromisoformat(f["date"]), f.get("phone")): float(f.get("hours", 24)) for f in faults if f["kind"] == "sms_receipt_delay"
+        }
         self.seen: set[str] = set()
         self.due: list[_Due] = []
         self.delivered = 0
@@ -54,8 +57,9 @@ class Carrier:
                 continue
             self.seen.add(message_id)
             failed = phone in self.undeliverable and self.undeliverable[phone] <= sent_at.date()
-            at = sent_at + LATENCY + timedelta(hours=self.delays.get(sent_at.date(), 0))
-            for kind, injected in (("sms_undeliverable", failed), ("sms_receipt_delay", sent_at.date() in self.delays)):
+            delay = self.delays.get((sent_at.date(), phone), self.delays.get((sent_at.date(), None)))
+            at = sent_at + LATENCY + timedelta(hours=delay or 0)
+            for kind, injected in (("sms_undeliverable", failed), ("sms_receipt_delay", delay is not None)):
                 if injected:
                     self.note(kind)
             receipt = Receipt(message_id, not failed, UNDELIVERABLE if failed else DELIVERED, phone, at, sms_parts(text))

@@ -27,7 +27,7 @@ KINDS: dict[str, str] = {
     "lambda_throttle": "Lambda throttles the next `count` invocations (default 3)",
     "duplicate_event": "every borrower event of the date is delivered twice (same event id)",
     "sms_undeliverable": "from the date, the carrier reports every SMS to `phone` as failed (invalid number)",
-    "sms_receipt_delay": "delivery receipts of the date's texts arrive `hours` later (default 24)",
+    "sms_receipt_delay": "delivery receipts of the date's texts (to `phone` only, if given) arrive `hours` later (default 24)",
 }
 COUNTED = {"throttle": 3, "dynamodb_throttle": 5, "lambda_throttle": 3, "crash_after_send": 1, "crash_before_record": 1}
 
@@ -41,7 +41,7 @@ def validate_fault(fault: Any, where: str, fail: Callable[[str, str], Exception]
     kind = fault.get("kind")
     if kind not in KINDS:
         raise fail(f"{where}.kind", f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if kind == "sms_undeliverable":
+    if kind == "sms_undeliverable" or (kind == "sms_receipt_delay" and "phone" in fault):
         from escalation.contract import Phone
 
         if not isinstance(fault.get("phone"), str) or not Phone.valid(fault["phone"]):

@@ -20,8 +20,8 @@ POLICY = "firm"
 SAMPLE = {
     **BOOK,
     "name": "lab agreement sample",
-    "days": 40,
-    "accounts": BOOK["accounts"][:16],
+    "days": 32,
+    "accounts": BOOK["accounts"][:12],
     "events": [],
     "strategy": {"default": POLICY},
 }

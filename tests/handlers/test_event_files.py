@@ -10,6 +10,7 @@ so they are imported only once the local stack has set that environment.
 """
 
 import base64
+import copy
 import gzip
 import json
 import time
@@ -260,7 +261,17 @@ def record_delivery_receipts(stack: LocalStack, event: dict) -> None:
     assert stack.call_handler("RecordDeliveryReceiptsFunction", ours) == {"duplicate": 1}  # Lambda retried the batch
     assert dynamo.all_receipts()[("A-1", contact.key)]["reason"] == "Invalid phone number"
     assert numbers.status(A1["phone"]).closed == {}  # one failure of three: the number stays open
+    stack.queue_messages("RejectedEventsQueue")  # (drained)
+    before = (dynamo.all_receipts(), numbers.status(A1["phone"]))
     assert stack.call_handler("RecordDeliveryReceiptsFunction", event) == {"unmatched": 1}  # the file's own id: no such text
+    garbled = subscription_event([(at, {"notification": {"messageId": "x"}, "status": "LOST"})], failed=True)
+    assert stack.call_handler("RecordDeliveryReceiptsFunction", garbled) == {"malformed": 1}
+    assert (dynamo.all_receipts(), numbers.status(A1["phone"])) == before  # nothing changed
+    reasons = [m["reason"] for m in stack.queue_messages("RejectedEventsQueue")]
+    assert reasons == [
+        "delivery receipt: notification.messageId: no text we recorded has id 5f2b7c9e-3a1d-4e8f-9b6a-1c2d3e4f5a6b",
+        "delivery receipt: message: expected notification and delivery objects (an SNS SMS delivery-status record)",
+    ]
 
 
 def forward_replies(stack: LocalStack, event: dict) -> None:
@@ -274,8 +285,15 @@ def forward_replies(stack: LocalStack, event: dict) -> None:
     assert dynamo.load("A-1").help_requested
     [entry] = dynamo.events_of("A-1")
     assert (entry.type, entry.fields) == ("sms_reply", {"text": "帮助"})
+    before = dynamo.load("A-1")
     stranger = json.loads(json.dumps(event).replace(A1["phone"], "+8613900139999"))
     assert stack.call_handler("ForwardRepliesFunction", stranger) == {"forwarded": 0, "unknown_number": 1, "malformed": 0}
+    garbled = copy.deepcopy(event)
+    garbled["Records"][0]["Sns"]["Message"] = json.dumps({"originationNumber": A1["phone"], "messageBody": ""})
+    assert stack.call_handler("ForwardRepliesFunction", garbled) == {"forwarded": 0, "unknown_number": 0, "malformed": 1}
+    assert stack.poll_queues() == 0 and dynamo.load("A-1") == before  # nothing put, nothing changed
+    reasons = [m["reason"] for m in stack.queue_messages("RejectedEventsQueue")]
+    assert reasons == ["sms reply: originationNumber: no account carries this number", "sms reply: messageBody: missing"]
 
 
 def validate_configuration(stack: LocalStack, event: dict) -> None:

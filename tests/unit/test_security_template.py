@@ -121,7 +121,13 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         for group in ("SmsDeliveryLogGroup", "SmsDeliveryFailureLogGroup")
     },
     # inbound.forward: the accounts that carry the replying number, one sms_reply event each on the bus.
-    "ForwardRepliesFunction": {("dynamodb:Query", "AccountsTable/index/by_phone"), ("events:PutEvents", "BorrowerEventBus"), DECRYPT},
+    "ForwardRepliesFunction": {
+        ("dynamodb:Query", "AccountsTable/index/by_phone"),
+        ("events:PutEvents", "BorrowerEventBus"),
+        ("sqs:SendMessage", "RejectedEventsQueue"),  # a text from an unknown number, a malformed one
+        DECRYPT,
+        DATA_KEY,
+    },
     # receipts.record_receipts: the text by message id (the keys-only index), the receipt's entry, the account's
     # profile and zone, the number's failure streak and closure.
     "RecordDeliveryReceiptsFunction": {
@@ -129,7 +135,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         RECORD,
         ("dynamodb:GetItem", "AccountsTable"),
         CLOSE_NUMBER,
+        ("sqs:SendMessage", "RejectedEventsQueue"),  # a receipt about no text we sent, a malformed one
         DECRYPT,
+        DATA_KEY,
     },
     "DailyRunStateMachine": {
         *(

@@ -14,3 +14,8 @@ def enqueue(queue_url: str, body: dict, dedup_key: str) -> str:
         MessageAttributes={"idempotency_key": {"DataType": "String", "StringValue": dedup_key}},
     )
     return response["MessageId"]
+
+
+def reject(queue_url: str, reason: str, body: str) -> str:
+    """Keep what could not be applied, with why, on the rejected-events queue: {"reason", "event"}."""
+    return enqueue(queue_url, {"reason": reason, "event": body}, reason[:200])

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..aws import dynamo, events_bus
+from ..aws.work_queues import reject
 from ..contract import ContractError, parse_event
 
 SOURCE = "sms.inbound"
@@ -53,18 +54,23 @@ def reply_events(message: str, received_at: datetime) -> list[dict[str, Any]]:
     return details
 
 
-def forward(messages: list[tuple[str, datetime]], bus: str, logger: Any) -> dict[str, int]:
-    """Put each inbound text's events on the borrower bus; counts by what became of the texts."""
+def forward(messages: list[tuple[str, datetime]], bus: str, rejected_queue_url: str, logger: Any) -> dict[str, int]:
+    """Put each inbound text's events on the borrower bus; counts by what became of the texts.
+
+    One that is not a two-way SMS message, or comes from a number no account carries, changes nothing and goes
+    to the rejected-events queue with its reason (where refused borrower events go)."""
     counts = {"forwarded": 0, "unknown_number": 0, "malformed": 0}
     for message, received_at in messages:
         try:
             details = reply_events(message, received_at)
         except InboundError as exc:
             logger.warning("not a two-way SMS message", extra={"reason": str(exc)})
+            reject(rejected_queue_url, f"sms reply: {exc}", message)
             counts["malformed"] += 1
             continue
         if not details:
-            counts["unknown_number"] += 1  # nobody we collect from: nothing to do (logged without the number)
+            reject(rejected_queue_url, "sms reply: originationNumber: no account carries this number", message)
+            counts["unknown_number"] += 1
             continue
         events_bus.put(bus, SOURCE, details)
         counts["forwarded"] += 1

@@ -27,5 +27,5 @@ def receive(body: str, settings: Settings) -> str:
 
 
 def _reject(body: str, reason: str, settings: Settings) -> str:
-    work_queues.enqueue(settings.rejected_events_queue_url, {"reason": reason, "event": body}, reason[:200])
+    work_queues.reject(settings.rejected_events_queue_url, reason, body)
     return f"rejected: {reason}"

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ..aws import dynamo, numbers
+from ..aws.work_queues import reject
 from ..domain.numbers import ClosedBecause
 from ..domain.receipts import Receipt, ReceiptError, parse_receipt
 from ..domain.windows import zone, zones_for
@@ -23,8 +24,11 @@ from ..observability import count_by
 from .context import profile_of
 
 
-def record_receipts(messages: list[str], logger: Any) -> dict[str, int]:
-    """Record each delivery-status log record; returns the receipts by what became of them."""
+def record_receipts(messages: list[str], rejected_queue_url: str, logger: Any) -> dict[str, int]:
+    """Record each delivery-status log record; returns the receipts by what became of them.
+
+    One that is not a delivery status, or is about no text we recorded, changes nothing and goes to the
+    rejected-events queue with its reason (where refused borrower events go)."""
     outcomes: Counter[str] = Counter()
     by_profile: Counter[tuple[str, str]] = Counter()
     for message in messages:
@@ -32,9 +36,13 @@ def record_receipts(messages: list[str], logger: Any) -> dict[str, int]:
             receipt = parse_receipt(message)
         except ReceiptError as exc:
             logger.warning("not an SMS delivery receipt", extra={"reason": str(exc)})
+            reject(rejected_queue_url, f"delivery receipt: {exc}", message)
             outcomes["malformed"] += 1
             continue
         outcome, profile = _record(receipt, logger)
+        if outcome == "unmatched":
+            why = f"delivery receipt: notification.messageId: no text we recorded has id {receipt.message_id}"
+            reject(rejected_queue_url, why, message)
         outcomes[outcome] += 1
         if profile:
             by_profile[(outcome, profile)] += 1
