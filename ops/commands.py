@@ -390,6 +390,8 @@ def _event_entry(item: dict[str, Any], reveal: bool) -> dict[str, Any]:
     fields = json.loads(item.get("fields") or "{}")
     if not reveal and fields.get("phone"):  # contact_updated carries the new number
         fields["phone"] = mask_phone(fields["phone"])
+    if not reveal and fields.get("text"):  # a borrower's reply: their own words
+        fields["text"] = f"({len(fields['text'])} characters; --reveal shows them)"
     return {"at": item["at"], "type": item["type"], "effect": item["effect"], "fields": fields, "key": item["key"]}
 
 

@@ -4,7 +4,8 @@ SNS writes a text's delivery status (the carrier's receipt) to CloudWatch Logs o
 settings name a role it may write with; the stack creates that role (SmsDeliveryStatusRole), the two log groups
 and the receipt function subscribed to them, but CloudFormation has no resource for account-level SMS settings.
 They are the account's and the region's, not the stack's: deleting the stack leaves them (and SNS then fails to
-log, harmlessly), and two stacks in one account and region share them.
+log, harmlessly), and two stacks in one account and region share them (the second deploys with
+SmsDeliveryLogs=existing and subscribes to the same groups): point them at a stack that stays.
 
     enable   DeliveryStatusIAMRole = the stack's role, DeliveryStatusSuccessSamplingRate = 100 (every success;
              failures are always logged once a role is set)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -71,10 +72,9 @@ class Carrier:
         if not ready:
             return 0
         self.due = [d for d in self.due if d.at > now]
-        for failed in (False, True):
-            batch = [d for d in ready if d.failed is failed]
-            if batch:
-                self.stack.call_handler(FUNCTION, subscription_event(batch_records(batch), failed))
+        # In the order the carrier reported them: consecutive receipts of one log group make one batch.
+        for failed, batch in itertools.groupby(ready, key=lambda d: d.failed):
+            self.stack.call_handler(FUNCTION, subscription_event(batch_records(list(batch)), failed))
         self.delivered += len(ready)
         return len(ready)
 

@@ -145,6 +145,9 @@ def resource_id(template: dict[str, Any], value: Any) -> str:
             # An AppConfig configuration: application/<app>/environment/<env>/configuration/<profile> -> the profile.
             if found := re.fullmatch(r"arn:\$\{AWS::Partition\}:appconfig:.*/configuration/\$\{(\w+)\}", text):
                 return found.group(1)
+            # SNS's SMS delivery-status groups, by their fixed names (the stack may create them or find them).
+            if found := re.fullmatch(r"arn:\$\{AWS::Partition\}:logs:.*:log-group:sns/.*/DirectPublishToPhone\w+(/Failure)?(:\*)?", text):
+                return "SmsDeliveryFailureLogGroup" if found.group(1) else "SmsDeliveryLogGroup"
             text = re.sub(r"^\$\{(\w+)\.Arn\}", r"\1", text)
             if "${" not in text and not text.startswith("arn:"):
                 return text

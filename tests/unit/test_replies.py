@@ -32,6 +32,9 @@ EU = profile_for("EU")
         ("help?", EU, ReplyKind.HELP),
         ("帮助", CN, ReplyKind.HELP),
         ("please stop texting me", US, ReplyKind.MESSAGE),  # a sentence is for an agent to read
+        ("Opt-out!", US, ReplyKind.STOP),  # spaces and punctuation inside the word do not matter
+        ("revoke", US, ReplyKind.STOP),  # the FCC's 2024 revocation words
+        ("👍", US, ReplyKind.MESSAGE),
         ("I will pay on Friday", US, ReplyKind.MESSAGE),
         ("退订", US, ReplyKind.MESSAGE),  # each profile its own words
         ("", US, ReplyKind.MESSAGE),
@@ -85,8 +88,10 @@ def test_the_help_text_waits_for_the_window_and_does_not_count_toward_the_caps()
 def test_no_help_text_to_a_closed_number_or_a_held_account():
     closed = reply(cn_account(), "TD").account
     assert reply(closed, "HELP").note == "reply HELP: SMS is closed on this number, so no help text"
-    held = cn_account(status=Status.HOLD, holds={"dispute": None}, help_requested=True)
-    assert (Action.SMS, HELP) not in actions(decide(held, cn_on(5, hour=15)))
+    held = cn_account(status=Status.HOLD, holds={"dispute": None})
+    asked = reply(held, "HELP")
+    assert not asked.account.help_requested and asked.note == "reply HELP: no help text while the account is on hold (dispute)"
+    assert (Action.SMS, HELP) not in actions(decide(held.with_changes(help_requested=True), cn_on(5, hour=15)))
 
 
 def test_a_message_changes_nothing_on_the_account_and_an_empty_reply_is_refused():

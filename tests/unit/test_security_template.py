@@ -125,6 +125,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:Query", "AccountsTable/index/by_phone"),
         ("events:PutEvents", "BorrowerEventBus"),
         ("sqs:SendMessage", "RejectedEventsQueue"),  # a text from an unknown number, a malformed one
+        CLOSE_NUMBER,  # a STOP from a number no account carries
         DECRYPT,
         DATA_KEY,
     },

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import time
 import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -327,6 +329,9 @@ def to_account(item: AccountItem) -> Account:
     )
 
 
+DISPATCH_CLEARED = ("confirmation_due", "help_requested")
+
+
 def _event_values(account: Account) -> dict[str, object]:
     """The attributes borrower events own (a dispatch never writes them, and an event never writes the ladder's)."""
     return {
@@ -483,6 +488,11 @@ def save_event_fields(
     since it was read, EventAlreadyRecorded if the entry exists.
     """
     values = _event_values(account)
+    # Flags a dispatch clears when its text is recorded (without moving event_seq): written only when the event
+    # itself changed them, so an event that read the account before the text went cannot set them again.
+    for flag in DISPATCH_CLEARED:
+        if getattr(before, flag) == getattr(account, flag):
+            del values[flag]
     if note is not None:
         values["last_event"] = note[:300]
     if not review_token:
@@ -515,6 +525,9 @@ def _update_with_entry(account_id: str, actions: list, condition: object, item: 
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
         refused = [r is not None and r.code == "ConditionalCheckFailed" for r in reasons]
+        if any(r is not None and r.code == "TransactionConflict" for r in reasons):
+            # A dispatch's record transaction on the same account at the same moment: read it again and retry.
+            raise AccountChanged(f"account {account_id} was in another transaction") from exc
         if not any(refused):
             raise
         if refused[0]:  # put first, then update: PynamoDB's order
@@ -615,18 +628,30 @@ def record(contact: Contact, progress: LadderProgress, retain_until: int, due: t
             _update_unless_refused(contact.account_id, ladder, claimed)
 
 
+CONFLICT_RETRIES = 3
+
+
 def _record_and_complete(item: ContactItem, account_id: str, actions: list, condition: object) -> str | None:
-    """The transaction; None if it committed, else which condition refused it: "contact" or "account"."""
-    try:
-        with TransactWrite(connection=AccountItem._get_connection().connection) as transaction:
-            transaction.save(item, condition=ContactItem.key.does_not_exist())
-            transaction.update(AccountItem(account_id), actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        reasons = exc.cancellation_reasons or []
-        refused = [r is not None and r.code == "ConditionalCheckFailed" for r in reasons]
-        if not any(refused):
-            raise
-        return "contact" if refused[0] else "account"  # put first, then update: PynamoDB's order
+    """The transaction; None if it committed, else which condition refused it: "contact" or "account".
+
+    A borrower event's transaction on the same account at the same moment cancels one of the two
+    (TransactionConflict): this one is tried again at once, a few times, rather than left for recovery,
+    which would record a text that was sent as unconfirmed."""
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            with TransactWrite(connection=AccountItem._get_connection().connection) as transaction:
+                transaction.save(item, condition=ContactItem.key.does_not_exist())
+                transaction.update(AccountItem(account_id), actions=actions, condition=condition)
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons or []
+            if attempt < CONFLICT_RETRIES and any(r is not None and r.code == "TransactionConflict" for r in reasons):
+                time.sleep(0.05 * (attempt + 1) * (1 + random.random()))  # noqa: S311 - jitter, not security
+                continue
+            refused = [r is not None and r.code == "ConditionalCheckFailed" for r in reasons]
+            if not any(refused):
+                raise
+            return "contact" if refused[0] else "account"  # put first, then update: PynamoDB's order
+        return None
     return None
 
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date
 from types import MappingProxyType
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import MapAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
@@ -37,7 +37,7 @@ class NumberItem(Model):
     phone = UnicodeAttribute(hash_key=True)
     sms = ClosureAttribute(null=True)  # set: the number is closed for SMS
     call = ClosureAttribute(null=True)  # set: the number is closed for calls
-    sms_failures = NumberAttribute(null=True)  # permanent delivery failures in a row (receipts); a delivery resets it
+    sms_failures = UnicodeSetAttribute(null=True)  # message ids of the permanent delivery failures in a row (receipts)
 
 
 def status(phone: str) -> NumberStatus:
@@ -84,17 +84,18 @@ def close_channel(phone: str, channel: str, why: ClosedBecause, on: date, source
     close(before, before.closing((channel,), why, on, source))
 
 
-def count_failure(phone: str) -> int:
-    """A permanent delivery failure: the number's streak plus one (atomic ADD; receipts may arrive together); returns it."""
+def count_failure(phone: str, message_id: str) -> int:
+    """A permanent delivery failure joins the number's streak, by message id (a set: the same receipt twice counts
+    once); returns the streak's length after it (one atomic UpdateItem; receipts of one number may arrive together)."""
     item = NumberItem(phone)
-    item.update(actions=[NumberItem.sms_failures.add(1)])  # a small item: the new value comes back with it
-    return int(item.sms_failures or 0)
+    item.update(actions=[NumberItem.sms_failures.add({message_id})])  # a small item: the new value comes back with it
+    return len(item.sms_failures or ())
 
 
 def reset_failures(phone: str) -> None:
     """A text delivered: the streak starts afresh (written only where there is one: no record made for it)."""
     try:
-        NumberItem(phone).update(actions=[NumberItem.sms_failures.set(0)], condition=NumberItem.sms_failures > 0)
+        NumberItem(phone).update(actions=[NumberItem.sms_failures.remove()], condition=NumberItem.sms_failures.exists())
     except UpdateError as exc:
         if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
             raise

@@ -284,7 +284,8 @@ class AppliedEvent:
     @property
     def key(self) -> str:
         """Its sort key in the audit log: after the account's contacts, whose keys begin with their day."""
-        return f"{EVENT_KEY_PREFIX}{self.occurred_at.astimezone(UTC).isoformat().replace('+00:00', 'Z')}#{self.event_id}"
+        # Fixed width (microseconds always written), so that keys sort as instants do.
+        return f"{EVENT_KEY_PREFIX}{self.occurred_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{self.event_id}"
 
 
 # Audit entries beside an account's contacts (whose keys begin with their day's digits): applied borrower events

@@ -34,7 +34,8 @@ class Profile:
     source: str
     # Replies (escalation.domain.replies): a text that is one of these words (any case, width or trailing
     # punctuation) opts the number out of SMS, or asks for the help text.
-    stop_keywords: tuple[str, ...] = ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "OPT OUT")
+    # US: the words the FCC's 2024 TCPA revocation rule names (stop, quit, end, revoke, opt out, cancel, unsubscribe).
+    stop_keywords: tuple[str, ...] = ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPT OUT", "REVOKE")
     help_keywords: tuple[str, ...] = ("HELP", "INFO")
 
     def purge_at(self, instant: datetime) -> int:
@@ -114,7 +115,7 @@ PROFILES: dict[str, Profile] = {
         sms_failures_to_close=3,
         retention_years=6,
         default_locale="en-GB",
-        stop_keywords=("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "STOPP", "ARRET", "ARRÊT", "BAJA", "ALTO"),
+        stop_keywords=("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPT OUT", "STOPP", "ARRET", "ARRÊT", "BAJA", "ALTO"),
         help_keywords=("HELP", "INFO", "HILFE", "AIDE", "AYUDA"),
         legal_threshold=Decimal("1000"),
         source="FCA CONC 7.9; lender policy",
@@ -185,8 +186,12 @@ def _setting(base: Profile, key: str, name: str, value: object) -> object:
             raise ValueError(f"{where}: expected text")
         return value
     if isinstance(current, tuple):  # keyword lists
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-            raise ValueError(f'{where}: expected a list of words, e.g. ["STOP", "TD"]')
+        from .replies import tidy
+
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and tidy(v) for v in value):
+            raise ValueError(f'{where}: expected a list of words with letters or digits, e.g. ["STOP", "TD"]')
+        if name == "stop_keywords" and "stop" not in {tidy(v) for v in value}:
+            raise ValueError(f"{where}: must keep STOP (every carrier honours it)")
         return tuple(value)
     if value is None and name in _NULLABLE:
         return None  # no limit

@@ -10,15 +10,23 @@ the bus, the rule, the queue, the ingest function (escalation.domain.replies say
 
 from __future__ import annotations
 
+import hashlib
 import json
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Any
 
-from ..aws import dynamo, events_bus
+from ..aws import dynamo, events_bus, numbers
 from ..aws.work_queues import reject
 from ..contract import ContractError, parse_event
+from ..domain import replies
+from ..domain.numbers import ClosedBecause
+from ..domain.phones import profile_of_number
+from ..domain.profiles import PROFILES
+from ..domain.replies import MAX_REPLY
 
 SOURCE = "sms.inbound"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class InboundError(ValueError):
@@ -37,11 +45,15 @@ def reply_events(message: str, received_at: datetime) -> list[dict[str, Any]]:
     for name, value in (("originationNumber", phone), ("messageBody", text), ("inboundMessageId", message_id)):
         if not isinstance(value, str) or not value:
             raise InboundError(f"{name}: missing")
+    text = readable(text)
+    if not text.strip():
+        raise InboundError("messageBody: nothing readable")
+    reply_id = hashlib.sha256(message_id.encode()).hexdigest()[:32]  # any id End User Messaging gives, as event-id text
     details = []
     for account_id in dynamo.accounts_with_phone(phone):
         detail = {
             "type": "sms_reply",
-            "event_id": f"sms-{message_id}-{account_id}"[:128],
+            "event_id": f"sms-{reply_id}-{account_id}"[:128],
             "account_id": account_id,
             "occurred_at": received_at.isoformat(),
             "text": text,
@@ -52,6 +64,23 @@ def reply_events(message: str, received_at: datetime) -> list[dict[str, Any]]:
             raise InboundError(str(exc)) from None
         details.append(detail)
     return details
+
+
+def readable(text: str) -> str:
+    """The reply as an agent can read it: control characters (but line breaks and tabs) dropped, and at most
+    MAX_REPLY characters (a longer one is cut, and says so), so that no reply is refused for its form."""
+    kept = _CONTROL.sub("", text)
+    return kept if len(kept) <= MAX_REPLY else kept[: MAX_REPLY - 1] + "…"
+
+
+def stop_from_a_stranger(phone: str, text: str, today: date) -> bool:
+    """A STOP from a number no account carries closes it for SMS all the same (by its country's profile's words):
+    an account enrolled on it later must not be texted."""
+    code = profile_of_number(phone)
+    if code is None or replies.kind_of(text, PROFILES[code]) is not replies.ReplyKind.STOP:
+        return False
+    numbers.close_channel(phone, "sms", ClosedBecause.OPTED_OUT, today, "sms_reply")
+    return True
 
 
 def forward(messages: list[tuple[str, datetime]], bus: str, rejected_queue_url: str, logger: Any) -> dict[str, int]:
@@ -69,7 +98,10 @@ def forward(messages: list[tuple[str, datetime]], bus: str, rejected_queue_url: 
             counts["malformed"] += 1
             continue
         if not details:
-            reject(rejected_queue_url, "sms reply: originationNumber: no account carries this number", message)
+            inbound = json.loads(message)
+            closed = stop_from_a_stranger(inbound["originationNumber"], inbound["messageBody"], received_at.date())
+            why = "no account carries this number" + ("; STOP: the number is closed for SMS all the same" if closed else "")
+            reject(rejected_queue_url, f"sms reply: originationNumber: {why}", message)
             counts["unknown_number"] += 1
             continue
         events_bus.put(bus, SOURCE, details)
