@@ -517,15 +517,25 @@ def save_event_fields(
         raise
 
 
+def _cancelled(exc: TransactWriteError) -> tuple[bool, list[bool]]:
+    """Why a put-then-update transaction was cancelled: (another transaction held an item, [put refused, update refused])."""
+    reasons = exc.cancellation_reasons or []
+    conflict = any(r is not None and r.code == "TransactionConflict" for r in reasons)
+    return conflict, [r is not None and r.code == "ConditionalCheckFailed" for r in reasons]
+
+
+def _put_and_update(item: Model, account_id: str, actions: list, condition: object) -> None:
+    with TransactWrite(connection=AccountItem._get_connection().connection) as transaction:
+        transaction.save(item, condition=type(item).key.does_not_exist())
+        transaction.update(AccountItem(account_id), actions=actions, condition=condition)
+
+
 def _update_with_entry(account_id: str, actions: list, condition: object, item: EventEntryItem) -> None:
     try:
-        with TransactWrite(connection=AccountItem._get_connection().connection) as transaction:
-            transaction.save(item, condition=EventEntryItem.key.does_not_exist())
-            transaction.update(AccountItem(account_id), actions=actions, condition=condition)
+        _put_and_update(item, account_id, actions, condition)
     except TransactWriteError as exc:
-        reasons = exc.cancellation_reasons or []
-        refused = [r is not None and r.code == "ConditionalCheckFailed" for r in reasons]
-        if any(r is not None and r.code == "TransactionConflict" for r in reasons):
+        conflict, refused = _cancelled(exc)
+        if conflict:
             # A dispatch's record transaction on the same account at the same moment: read it again and retry.
             raise AccountChanged(f"account {account_id} was in another transaction") from exc
         if not any(refused):
@@ -639,15 +649,12 @@ def _record_and_complete(item: ContactItem, account_id: str, actions: list, cond
     which would record a text that was sent as unconfirmed."""
     for attempt in range(CONFLICT_RETRIES + 1):
         try:
-            with TransactWrite(connection=AccountItem._get_connection().connection) as transaction:
-                transaction.save(item, condition=ContactItem.key.does_not_exist())
-                transaction.update(AccountItem(account_id), actions=actions, condition=condition)
+            _put_and_update(item, account_id, actions, condition)
         except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons or []
-            if attempt < CONFLICT_RETRIES and any(r is not None and r.code == "TransactionConflict" for r in reasons):
+            conflict, refused = _cancelled(exc)
+            if conflict and attempt < CONFLICT_RETRIES:
                 time.sleep(0.05 * (attempt + 1) * (1 + random.random()))  # noqa: S311 - jitter, not security
                 continue
-            refused = [r is not None and r.code == "ConditionalCheckFailed" for r in reasons]
             if not any(refused):
                 raise
             return "contact" if refused[0] else "account"  # put first, then update: PynamoDB's order
