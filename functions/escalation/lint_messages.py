@@ -4,6 +4,10 @@ Renders every text at its worst (``domain.message_rules``) for the longest ident
 may configure, the example identities of ``infra/sender-identities.example.json`` (the local stack's)
 and the identities of every lender configuration the repository deploys (``deploy/*.configuration.json``),
 checks each against its profile's rules, and exits 0 when all pass or 1 after printing one line per problem.
+
+It also warns, without failing, about every text that takes more than one part at its longest with the
+identities a lender deploys (the example's and deploy/*'s): providers bill each part, so a second part doubles
+that text's SMS fee and halves a sender's texts per second (docs/SCALING.md, "SMS in parts").
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-from .domain.message_rules import SENDERS, lint_samples, worst_case_samples
+from .domain.message_rules import SENDERS, Sample, lint_samples, worst_case_samples
+from .domain.messages import sms_encoding, sms_parts
 from .domain.profiles import PROFILES
 from .domain.sender import Senders
 
@@ -32,6 +37,9 @@ def main() -> int:
             senders.append(configured)
     samples = worst_case_samples(PROFILES, senders)
     problems = lint_samples(samples, PROFILES)
+    deployed = [s for s in samples if s.sender in _senders_of(senders[len(SENDERS) :])]
+    for line in multi_part_warnings(deployed):
+        print(line)
     if not problems:
         print(f"message templates: {len(samples)} texts checked, all pass")
         return 0
@@ -39,6 +47,36 @@ def main() -> int:
         print(line)
     print(f"message templates: {len(samples)} texts checked, {len(problems)} problem(s)", file=sys.stderr)
     return 1
+
+
+def _senders_of(configured: list[Senders]) -> set[object]:
+    """Every identity (Sender) the configured sender sets give, in every language they name."""
+    from .domain.sender import LOCALES_BY_LANGUAGE, PROFILE_LANGUAGE
+
+    found: set[object] = set()
+    for identities in configured:
+        for key, identity in identities.identities.items():
+            profile, _, product = key.partition("/")
+            for language in [PROFILE_LANGUAGE[profile], *(k for k in identity if k in LOCALES_BY_LANGUAGE)]:
+                found.add(identities.sender_for(profile, product or "default", language))
+    return found
+
+
+def multi_part_warnings(samples: list[Sample]) -> list[str]:
+    """One line per profile, template language and purpose whose longest text takes more than one part."""
+    from .domain.locales import template_language
+
+    longest: dict[tuple[str, str, str], Sample] = {}
+    for sample in samples:
+        key = (sample.profile, template_language(sample.locale), sample.purpose)
+        if not sample.error and (key not in longest or sms_parts(sample.text) > sms_parts(longest[key].text)):
+            longest[key] = sample
+    return [
+        f"warning: {profile} {language} {purpose}: {sms_parts(s.text)} {sms_encoding(s.text)} parts at its longest "
+        f"({len(s.text)} characters, {s.locale}; {s.where()}): each part is billed"
+        for (profile, language, purpose), s in sorted(longest.items())
+        if sms_parts(s.text) > 1
+    ]
 
 
 if __name__ == "__main__":

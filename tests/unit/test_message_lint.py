@@ -174,3 +174,16 @@ def test_render_failure_is_reported(monkeypatch):
 
 def test_every_profile_has_a_home_language():
     assert set(PROFILE_LANGUAGE) == set(PROFILES)
+
+
+def test_texts_over_one_part_are_warned_about_once_per_language_and_purpose():
+    from escalation.domain.message_rules import Sample
+    from escalation.lint_messages import multi_part_warnings
+
+    sender = LONG_SENDERS.sender_for("US", "default", "en")
+    short = Sample("US", "en-US", "pre_due", "plain", "USD", sender, text="Reminder: $9.00 is due.")
+    long = Sample("US", "en-GB", "reminder", "with fees", "USD", sender, text="x" * 161)
+    longer = Sample("US", "en-US", "reminder", "with fees", "USD", sender, text="x" * 400)
+    warnings = multi_part_warnings([short, long, longer])
+    expected = f"warning: US en reminder: 3 GSM-7 parts at its longest (400 characters, en-US; {longer.where()}): each part is billed"
+    assert warnings == [expected]
