@@ -294,7 +294,7 @@ def test_the_contact_log_is_append_only(template):
         "ReferToLegalFunction",
     }
     on_log = {a for role in iam.roles(template) for a, r in iam.grants(template, role) if r.startswith("ContactsTable")}
-    # No function reads it either (the daily run never does), but for the receipts' Query of the keys-only index of
+    # No function reads it either (the daily run never does), but for the receipts' Query of the sparse index of
     # SNS message ids.
     assert on_log == {"dynamodb:PutItem", "dynamodb:Query"}
     readers = {

@@ -27,7 +27,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -161,11 +161,12 @@ class AccountItem(Model):
 
 
 class ByMessageId(GlobalSecondaryIndex["ContactItem"]):
-    """SMS contacts by SNS message id (sparse: only texts carry sms_message_id): a delivery receipt finds its contact."""
+    """SMS contacts by SNS message id (sparse: only texts carry sms_message_id): a delivery receipt finds its contact,
+    and the number it was sent to (projected: the receipt's own `destination` is SNS's rendering of it)."""
 
     class Meta:
         index_name = "by_sms_message_id"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["to"])
 
     sms_message_id = UnicodeAttribute(hash_key=True)
 
@@ -753,10 +754,10 @@ def accounts_with_phone(phone: str) -> list[str]:
     return sorted(item.account_id for item in AccountItem.by_phone.query(phone))
 
 
-def contact_of_message(message_id: str) -> tuple[str, str] | None:
-    """(account id, contact key) of the text SNS sent as `message_id`; None if no contact has it."""
+def contact_of_message(message_id: str) -> tuple[str, str, str | None] | None:
+    """(account id, contact key, number it went to) of the text SNS sent as `message_id`; None if no contact has it."""
     for item in ContactItem.by_sms_message_id.query(message_id, limit=1):
-        return item.account_id, item.key
+        return item.account_id, item.key, item.to
     return None
 
 

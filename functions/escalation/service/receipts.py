@@ -12,6 +12,7 @@ again (Lambda retries a failed invocation) counts nothing twice and skips nothin
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +57,8 @@ def _record(receipt: Receipt, logger: Any) -> tuple[str, str | None]:
         logger.warning("delivery receipt rejected", extra={"reason": reason})
         return "unmatched", None
     profile = profile_of(account)
+    # The number as we recorded it, not as SNS's log renders it: the suppression record is keyed by ours.
+    receipt = replace(receipt, phone=found[2] or receipt.phone)
     # The number first, then the receipt: each number step may run twice (a retried batch finds the receipt
     # written and stops there, having done the number step again), never not at all.
     _count_on_the_number(receipt, account, profile)
