@@ -24,6 +24,7 @@ from .handler_time import HandlerTime, measure_code_cpu
 from .imports import IMPORT_REPETITIONS, measure_imports
 from .lab import LAB_ACCOUNTS, LAB_DAYS, measure_lab
 from .plan import PLAN_ACCOUNTS, measure_plan
+from .shape import daily_run_shape
 from .table import format_table
 
 E2E_ACCOUNTS = 1_000
@@ -98,6 +99,15 @@ def run_bench(quick: bool = False, sizes: Sizes | None = None, progress: Callabl
     return results | {"quick": quick, "bench_seconds": time.perf_counter() - started}
 
 
+def lambda_gb_seconds_per_sms(counts: Any, deployment: cost_model.Deployment, texts: int) -> float | None:
+    """The SMS senders' Lambda GB-seconds per text, at their modelled AWS duration (their pacing waits included)."""
+    sender = daily_run_shape().actions.get("sms")
+    if not sender or not texts or sender not in counts.invocations:
+        return None
+    per_invocation = cost_model.lambda_gb_seconds(counts.duration_ms[sender], deployment.memory_of(sender))
+    return round(per_invocation * counts.invocations[sender] / texts, 5)
+
+
 def results_of(m: Measurements) -> dict[str, Any]:
     run = m.run
     deployment = deployment_from_template()
@@ -123,6 +133,7 @@ def results_of(m: Measurements) -> dict[str, Any]:
         "cost_per_1000_due_accounts_usd": costs["cost_per_1000_due_accounts_usd"],
         "cost_ratio_vs_per_account_execution": costs["cost_ratio_vs_per_account_execution"],
         "sms_fee_per_1000_usd": costs["sms_fee_per_1000_usd"],
+        "lambda_gb_seconds_per_sms": lambda_gb_seconds_per_sms(counts, deployment, run.outbox_messages),
         "handler_import_ms": m.imports["handler_import_ms"],
         "calls_breakdown": {
             "product_total": total_calls,

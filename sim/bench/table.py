@@ -21,6 +21,7 @@ def format_table(results: dict[str, Any]) -> str:
             targets["cost_ratio_vs_per_account_execution"],
         ),
         ("sms_fee_per_1000_usd (US)", results["sms_fee_per_1000_usd"], None),
+        ("lambda_gb_seconds_per_sms (the senders, pacing included)", results.get("lambda_gb_seconds_per_sms"), None),
         ("lab_account_days_per_second", results["lab_account_days_per_second"], None),
         (
             "lab_seconds_10k_accounts_90_days_two_policies",

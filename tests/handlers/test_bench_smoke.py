@@ -30,6 +30,7 @@ NUMBERS = (
     "cost_per_1000_due_accounts_usd",
     "cost_ratio_vs_per_account_execution",
     "sms_fee_per_1000_usd",
+    "lambda_gb_seconds_per_sms",
 )
 
 
