@@ -18,7 +18,7 @@ from typing import Any
 
 from escalation.contract import CallOutcomeEvent, ContractError, PromiseToPayEvent, VisitOutcomeEvent, field_choices, parse_event
 from escalation.domain.events import MAX_PROMISE_DAYS
-from escalation.domain.model import EVENT_KEY_PREFIX, RECEIPT_KEY_PREFIX, Stage, furthest
+from escalation.domain.model import Stage, audit_entry_kind, furthest
 from escalation.domain.phones import mask_phone
 from escalation.domain.receipts import delivery_of
 from escalation.domain.windows import local_day, zones_for
@@ -349,9 +349,11 @@ class Ops:
         for page in ddb.get_paginator("query").paginate(**query):
             contacts += [plain(i) for i in page["Items"]]
         # The audit log holds the account's contacts and, keyed "event#...", the borrower events applied to it.
-        events = sorted((c for c in contacts if c["key"].startswith(EVENT_KEY_PREFIX)), key=lambda e: e.get("at", ""))
-        receipts = {c["contact_key"]: c for c in contacts if c["key"].startswith(RECEIPT_KEY_PREFIX)}
-        contacts = sorted((c for c in contacts if c["key"][:1].isdigit()), key=lambda c: c.get("at", ""))
+        entries: dict[str, list[dict[str, Any]]] = {"contact": [], "event": [], "receipt": []}
+        for item in sorted(contacts, key=lambda c: c.get("at", "")):
+            entries[audit_entry_kind(item["key"])].append(item)
+        contacts, events = entries["contact"], entries["event"]
+        receipts = {r["contact_key"]: r for r in entries["receipt"]}
         for c in contacts:
             if c["action"] == "sms":  # the carrier's word on it (a receipt), else pending, or unknown after 72 hours
                 receipt = receipts.get(c["key"])

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from escalation.domain.figures import compute_figures
-from escalation.domain.model import EVENT_KEY_PREFIX
+from escalation.domain.model import audit_entry_kind
 
 from .commands import Ops, OpsError, plain
 
@@ -33,10 +33,11 @@ def book_records(ops: Ops) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
     """(contacts, applied events, accounts) in the scenario export's shapes (docs/SCENARIOS.md), which figures read."""
     contacts, events = [], []
     for item in _scan(ops, "ContactsTable"):
-        if item["key"].startswith(EVENT_KEY_PREFIX):
+        kind = audit_entry_kind(item["key"])
+        if kind == "event":
             fields = json.loads(item.get("fields") or "{}")
             events.append(fields | {k: item.get(k) for k in ("account_id", "at", "type", "effect", "policy", "arm")} | {"note": "applied"})
-        elif item["key"][:1].isdigit():  # a contact (other entries: delivery receipts)
+        elif kind == "contact":  # (the other entries are delivery receipts)
             contacts.append(item)
     return contacts, events, _scan(ops, "AccountsTable")
 

@@ -81,11 +81,15 @@ class TaskId(_Text):
     pattern, what = re.compile(r"[A-Za-z0-9._:#-]{1,200}"), "a task id as the call task gives it"
 
 
+# C0 and C1 control characters but tab, line feed and carriage return: never part of a borrower's words.
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+
+
 class ReplyText(_Text):
     """What a borrower texted back: 1 to 1600 characters (ten concatenated parts), not only spaces, no control
     characters but line breaks and tabs."""
 
-    pattern = re.compile(r"(?s)(?=.*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]{1,1600}")
+    pattern = re.compile(rf"(?s)(?=.*\S)[^{CONTROL_CHARACTERS}]{{1,1600}}")
     what = "the reply's text, 1-1600 characters without control characters"
 
 

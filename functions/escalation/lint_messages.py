@@ -37,7 +37,8 @@ def main() -> int:
             senders.append(configured)
     samples = worst_case_samples(PROFILES, senders)
     problems = lint_samples(samples, PROFILES)
-    deployed = [s for s in samples if s.sender in _senders_of(senders[len(SENDERS) :])]
+    configured = {sender for identities in senders[len(SENDERS) :] for sender in identities.each()}
+    deployed = [s for s in samples if s.sender in configured]
     for line in multi_part_warnings(deployed):
         print(line)
     if not problems:
@@ -47,19 +48,6 @@ def main() -> int:
         print(line)
     print(f"message templates: {len(samples)} texts checked, {len(problems)} problem(s)", file=sys.stderr)
     return 1
-
-
-def _senders_of(configured: list[Senders]) -> set[object]:
-    """Every identity (Sender) the configured sender sets give, in every language they name."""
-    from .domain.sender import LOCALES_BY_LANGUAGE, PROFILE_LANGUAGE
-
-    found: set[object] = set()
-    for identities in configured:
-        for key, identity in identities.identities.items():
-            profile, _, product = key.partition("/")
-            for language in [PROFILE_LANGUAGE[profile], *(k for k in identity if k in LOCALES_BY_LANGUAGE)]:
-                found.add(identities.sender_for(profile, product or "default", language))
-    return found
 
 
 def multi_part_warnings(samples: list[Sample]) -> list[str]:

@@ -481,7 +481,7 @@ class LocalStack:
                     ).get("Messages", [])
                     if not batch:
                         break
-                    records = [_sqs_record(m, queue_arn) for m in batch]
+                    records = [sqs_record(m, queue_arn) for m in batch]
                     try:
                         result = self.call_handler(logical, {"Records": records}) or {}
                         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
@@ -530,7 +530,7 @@ def _invoke_on_running_stack(params: dict[str, Any], **kwargs: Any) -> tuple[AWS
     return stack._invoke(params, **kwargs)
 
 
-def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
     """A received SQS message in the shape Lambda's event source mapping hands to a function."""
     return {
         "messageId": message["MessageId"],

@@ -56,17 +56,19 @@ def export(replay: Replay, out: Path) -> dict[str, Any]:
 
 
 def sms_delivery(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Texts by profile and delivery, with the delivery rate: delivered / (delivered + failed + unknown)."""
-    by_profile: dict[str, Counter[str]] = {}
+    """Texts by profile and delivery, with the delivery rate: delivered / (delivered + failed + unknown), as
+    report.html's Delivery section counts them (sim.report.delivery.Tally)."""
+    from ..report.delivery import Tally
+
+    by_profile: dict[str, Tally] = {}
     for r in records:
         if r["action"] == "sms" and r.get("delivery"):
-            by_profile.setdefault(r["profile"], Counter())[r["delivery"]] += 1
-    out = {}
-    for profile, counts in sorted(by_profile.items()):
-        decided = counts["delivered"] + counts["failed"] + counts["unknown"]
-        rate = round(counts["delivered"] / decided, 4) if decided else None
-        out[profile] = {k: counts[k] for k in ("delivered", "failed", "pending", "unknown")} | {"delivery_rate": rate}
-    return out
+            by_profile.setdefault(r["profile"], Tally()).add(r)
+    return {
+        profile: {k: t.states[k] for k in ("delivered", "failed", "pending", "unknown")}
+        | {"delivery_rate": round(t.rate, 4) if t.rate is not None else None}
+        for profile, t in sorted(by_profile.items())
+    }
 
 
 def queued_tasks(replay: Replay) -> list[dict[str, Any]]:

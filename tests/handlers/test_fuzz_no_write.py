@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalation.contract import EVENT_TYPES, ContractError, parse_event
-from sim.local.stack import ACCOUNT, REGION, LocalStack
+from sim.local.stack import ACCOUNT, REGION, LocalStack, sqs_record
 from tests.support import enroll
 
 ENROLLED_AT = datetime(2026, 2, 20, tzinfo=UTC)
@@ -114,21 +114,6 @@ def snapshot(stack: LocalStack) -> dict[str, Any]:
         "queues": {logical: depth(stack, logical) for logical in SIDE_QUEUES},
         "executions": {arn: len(sfn.list_executions(stateMachineArn=arn)["executions"]) for arn in machines},
         "objects": [o["Key"] for o in s3.list_objects_v2(Bucket=stack.refs["ManifestBucket"]).get("Contents", [])],
-    }
-
-
-def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
-    """A received message in the shape Lambda's SQS event source mapping hands to the function."""
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": message.get("Attributes", {}),
-        "messageAttributes": {},
-        "md5OfBody": message["MD5OfBody"],
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": REGION,
     }
 
 

@@ -3,7 +3,7 @@
 One local stack for the whole module: account "A" is the target of arbitrary bodies, "B" of
 payments and "C" of balance updates, so that one property's events never move another's figures.
 The handler is the template's own (`stack.call_handler`), fed records shaped like the ones
-Lambda's SQS event source mapping hands over (sim.local.stack._sqs_record).
+Lambda's SQS event source mapping hands over (sim.local.stack.sqs_record).
 """
 
 import hashlib

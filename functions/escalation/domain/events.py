@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import legal, plans, promises, replies
+from .ladder import holds_in_force
 from .model import CONTACTABLE, HELP, Account, LegalState, Status
 from .numbers import ClosedBecause, NumberStatus, channels_of
 from .policy import PlanLimits
@@ -246,7 +247,7 @@ def _sms_reply(account: Account, event: dict[str, Any], today: date, profile: Pr
             return Outcome(account, "reply HELP: SMS is closed on this number, so no help text")
         if account.last_fired.get(HELP) == today:
             return Outcome(account, "reply HELP: the help text was sent today already")
-        held = sorted(reason for reason, until in account.holds.items() if until is None or until >= today)
+        held = holds_in_force(account, today)
         if account.status not in CONTACTABLE or held:
             why = f"on hold ({', '.join(held)})" if held else account.status.value
             return Outcome(account, f"reply HELP: no help text while the account is {why}")

@@ -293,6 +293,13 @@ class AppliedEvent:
 EVENT_KEY_PREFIX, RECEIPT_KEY_PREFIX = "event#", "receipt#"
 
 
+def audit_entry_kind(key: str) -> str:
+    """What an audit-log item is, by its sort key: "contact", "event" or "receipt"."""
+    if key.startswith(EVENT_KEY_PREFIX):
+        return "event"
+    return "receipt" if key.startswith(RECEIPT_KEY_PREFIX) else "contact"
+
+
 def account_from(raw: dict[str, Any], default_profile: str) -> Account:
     """A new account from its scenario/enrolment form (already validated).
 

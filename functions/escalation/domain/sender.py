@@ -67,11 +67,17 @@ class Senders:
                 raise SenderError(f"{where}: {key!r}: expected a profile ({', '.join(PROFILE_LANGUAGE)}) or profile/product")
             _check_fields(identity, f"{where}: {key}", PROFILE_LANGUAGE[profile], languages=True)
         senders = cls(MappingProxyType({k: MappingProxyType(dict(v)) for k, v in raw.items()}))
-        for key, identity in raw.items():  # every language configured must give a whole identity
+        senders.each(where)  # every language configured must give a whole identity
+        return senders
+
+    def each(self, where: str = "sender identities") -> list[Sender]:
+        """Every identity configured: each key's, in its profile's language and each language nested in it."""
+        found = []
+        for key, identity in self.identities.items():
             profile, _, product = str(key).partition("/")
             for language in [PROFILE_LANGUAGE[profile], *(k for k in identity if k in LOCALES_BY_LANGUAGE)]:
-                senders.sender_for(profile, product or "default", language, where)
-        return senders
+                found.append(self.sender_for(profile, product or "default", language, where))
+        return found
 
     def sender_for(self, profile: str, product: str, language: str, where: str = "sender identities") -> Sender:
         """The identity a text in `language` to an account of this profile and product carries."""

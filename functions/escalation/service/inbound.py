@@ -18,7 +18,7 @@ from typing import Any
 
 from ..aws import dynamo, events_bus, numbers
 from ..aws.work_queues import reject
-from ..contract import ContractError, parse_event
+from ..contract import CONTROL_CHARACTERS, ContractError, parse_event
 from ..domain import replies
 from ..domain.numbers import ClosedBecause
 from ..domain.phones import profile_of_number
@@ -26,7 +26,7 @@ from ..domain.profiles import PROFILES
 from ..domain.replies import MAX_REPLY
 
 SOURCE = "sms.inbound"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 class InboundError(ValueError):

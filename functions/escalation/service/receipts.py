@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from ..aws import dynamo, numbers
 from ..aws.work_queues import reject
 from ..domain.numbers import ClosedBecause
 from ..domain.receipts import Receipt, ReceiptError, parse_receipt
-from ..domain.windows import zone, zones_for
+from ..domain.windows import local_day, zones_for
 from ..observability import count_by
 from .context import profile_of
 
@@ -71,16 +70,13 @@ def _count_on_the_number(receipt: Receipt, account: Any, profile: Any) -> None:
     """A delivery ends the number's failure streak; a permanent failure joins it (by message id: counted once however
     often it is retried) and, at the profile's sms_failures_to_close, closes the number for SMS; a carrier opt-out
     closes it at once. Transient failures neither count nor reset."""
+    day = local_day(receipt.at, zones_for(account.phone, account.timezone))
     if receipt.delivered:
         numbers.reset_failures(receipt.phone)
     elif receipt.opted_out:
-        numbers.close_channel(receipt.phone, "sms", ClosedBecause.OPTED_OUT, _local_day(account, receipt.at), "carrier")
+        numbers.close_channel(receipt.phone, "sms", ClosedBecause.OPTED_OUT, day, "carrier")
     elif receipt.permanent:
         streak = numbers.count_failure(receipt.phone, receipt.message_id)
         if profile.sms_failures_to_close and streak >= profile.sms_failures_to_close:
             why = f"carrier: {streak} failed deliveries in a row ({receipt.reason})"[:200]
-            numbers.close_channel(receipt.phone, "sms", ClosedBecause.FAILING_NUMBER, _local_day(account, receipt.at), why)
-
-
-def _local_day(account: Any, at: datetime) -> Any:
-    return at.astimezone(zone(zones_for(account.phone, account.timezone)[0])).date()
+            numbers.close_channel(receipt.phone, "sms", ClosedBecause.FAILING_NUMBER, day, why)
