@@ -62,6 +62,9 @@ def stack_resources(session: Any, stack_name: str) -> dict[str, str]:
 LOCAL_RESOURCES_PARAMETER = "/collections-escalation/{stack}/resources"
 LOCAL_CLOCK_PARAMETER = "/collections-escalation/{stack}/clock"
 AFTER_THE_DAYS_RUNS = time(21)  # UTC: after the last scheduled run of a day (10:00 in Honolulu is 20:00Z)
+# Days back `timeline` reads the audit archive at most: it lists the profile's objects from that day on and reads each
+# (every account's entries of each day). Longer histories, or many accounts: Athena (docs/OPERATIONS.md).
+ARCHIVE_MAX_DAYS = 400
 
 
 def local_stack_resources(session: Any, endpoint_url: str, stack_name: str) -> dict[str, str]:
@@ -339,8 +342,12 @@ class Ops:
             raise OpsError(f"account {account_id}: not enrolled")
         return plain(item)
 
-    def timeline(self, account_id: str, reveal: bool = False) -> dict[str, Any]:
-        """The account as it stands and every contact in the audit log, oldest first, each with its rule."""
+    def timeline(self, account_id: str, reveal: bool = False, since: str | None = None) -> dict[str, Any]:
+        """The account as it stands and every entry of its audit log, oldest first, each contact with its rule.
+
+        Recent entries come from the contacts table (it keeps AuditTableDays); older ones from the audit archive, read
+        for the account's profile from `since` on (default: 30 days before its due date, the delinquency), at most
+        ARCHIVE_MAX_DAYS back (further back, or for many accounts: Athena, docs/OPERATIONS.md "Audit archive")."""
         account = self.account(account_id)
         ddb = self.client("dynamodb")
         contacts: list[dict[str, Any]] = []
@@ -348,6 +355,9 @@ class Ops:
         query["ExpressionAttributeValues"] = {":a": {"S": account_id}}
         for page in ddb.get_paginator("query").paginate(**query):
             contacts += [plain(i) for i in page["Items"]]
+        archived, history = self._archived(account, since)
+        in_table = {c["key"] for c in contacts}
+        contacts += [r for r in archived if r["key"] not in in_table]  # an entry is in both until the table's TTL
         # The audit log holds the account's contacts and, keyed "event#...", the borrower events applied to it.
         entries: dict[str, list[dict[str, Any]]] = {"contact": [], "event": [], "receipt": []}
         for item in sorted(contacts, key=lambda c: c.get("at", "")):
@@ -372,7 +382,23 @@ class Ops:
             account["phone"] = mask_phone(account["phone"]) if account.get("phone") else account.get("phone")
             account["emergency_contacts"] = [mask_phone(p) for p in account.get("emergency_contacts", [])]
         account.pop("legal_task_token", None)
-        return {"account": account, "contacts": contacts, "events": [_event_entry(e, reveal) for e in events]}
+        return {"account": account, "contacts": contacts, "events": [_event_entry(e, reveal) for e in events], "archive": history}
+
+    def _archived(self, account: dict[str, Any], since: str | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The account's entries in the audit archive from `since` on, and what was read."""
+        from escalation.aws.archive import records_between
+
+        bucket = self.resources.get("AuditArchiveBucket")
+        if not bucket:
+            return [], {"read": False, "why": "this stack has no audit archive"}
+        try:
+            first = date.fromisoformat(since) if since else date.fromisoformat(account["due_date"]) - timedelta(days=30)
+        except ValueError:
+            raise OpsError(f"--since: expected a date (YYYY-MM-DD), got {since!r}") from None
+        first = max(first, self.now().date() - timedelta(days=ARCHIVE_MAX_DAYS - 1))
+        records = records_between(self.client("s3"), bucket, account.get("profile", ""), first, None, account["account_id"])
+        entries = [{k: v for k, v in r.items() if k != "kind"} for r in records]
+        return entries, {"read": True, "from": first.isoformat(), "entries": len(entries)}
 
 
 def _entry_result(entry: dict[str, Any]) -> str:

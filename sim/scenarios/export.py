@@ -19,8 +19,9 @@ def export(replay: Replay, out: Path) -> dict[str, Any]:
     from escalation.aws import dynamo, numbers
 
     out.mkdir(parents=True, exist_ok=True)
-    contacts = sorted(dynamo.all_contacts(), key=lambda c: (c.at, c.account_id, c.key))
-    receipts, end = dynamo.all_receipts(), replay.end  # what the carrier said by the end of the run
+    archived, receipts = archived_audit(replay.stack)  # the audit trail, from the archive (as an auditor would read it)
+    contacts = sorted(archived, key=lambda c: (c.at, c.account_id, c.key))
+    end = replay.end  # receipts: what the carrier said by the end of the run
     records = [contact_json(c, receipts.get((c.account_id, c.key)), end) for c in contacts]
     (out / "contacts.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     (out / "tasks.jsonl").write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in queued_tasks(replay)), encoding="utf-8")
@@ -53,6 +54,25 @@ def export(replay: Replay, out: Path) -> dict[str, Any]:
 
     write_report(out)
     return summary
+
+
+def archived_audit(stack: Any) -> tuple[list[Any], dict[tuple[str, str], dict[str, Any]]]:
+    """Every contact, and every delivery receipt by (account id, contact key), as the audit archive holds them.
+
+    The contacts table's stream is drained first (what was written since the last day ended). The table itself
+    keeps entries for AuditTableDays only; the archive (escalation.service.archive) keeps them for their profile's
+    retention, so this is the export a deployed stack could make of any period (there, with Athena)."""
+    from escalation.aws import dynamo
+    from escalation.aws.archive import all_records
+
+    stack.drain_streams()
+    s3, bucket = stack.client("s3"), stack.refs["AuditArchiveBucket"]
+    contacts = [dynamo.contact_of_record(r) for r in all_records(s3, bucket, "contact")]
+    receipts = {
+        (r["account_id"], r["contact_key"]): {"delivery": r["delivery"], "reason": r["reason"], "at": r["at"]}
+        for r in all_records(s3, bucket, "receipt")
+    }
+    return contacts, receipts
 
 
 def sms_delivery(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

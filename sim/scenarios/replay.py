@@ -186,9 +186,12 @@ class Replay:
             _poll(settled, f"legal review of {account_id} never waited")
 
     def _end_of_day(self, day: date) -> None:
-        """A simulated day is over: report progress, then record the book as it stands (accounts by status and stage)."""
+        """A simulated day is over: its audit entries are archived (the contacts table's stream, as ArchiveAuditFunction
+        takes it in AWS within a minute), progress reported, then the book recorded as it stands (accounts by status
+        and stage)."""
         from escalation.aws import dynamo
 
+        self.stack.drain_streams()
         if self.progress:
             self.progress(day, self.day_counts(day))
         accounts = dynamo.all_accounts()

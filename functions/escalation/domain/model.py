@@ -280,6 +280,7 @@ class AppliedEvent:
     fields: dict[str, Any]  # the event's own fields (amount, outcome, promised date...), as it arrived
     policy: str | None = None  # the account's strategy when it applied: figures count it in that group
     arm: str | None = None
+    profile: str | None = None  # the account's profile when it applied: the archive's partition (escalation.service.archive)
 
     @property
     def key(self) -> str:

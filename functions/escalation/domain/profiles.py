@@ -39,8 +39,11 @@ class Profile:
     help_keywords: tuple[str, ...] = ("HELP", "INFO")
 
     def purge_at(self, instant: datetime) -> int:
-        """When an audit entry made at `instant` may go (epoch seconds, the tables' TTL): the retention later,
-        the same calendar moment (29 February becomes 1 March)."""
+        """Until when an audit entry made at `instant` must be kept (epoch seconds): the retention later, the same
+        calendar moment (29 February becomes 1 March). Entries carry it as `retain_until`, and the archive locks
+        each one until then (S3 Object Lock, compliance mode); the contacts table itself keeps entries only for
+        AuditTableDays (escalation.aws.dynamo.table_purge_at). US: 3 years after the last activity, set from each
+        entry's own time (compliance mode allows a retention to be extended later, never shortened)."""
         try:
             later = instant.replace(year=instant.year + self.retention_years)
         except ValueError:

@@ -98,7 +98,7 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
         forget=forget,
         review_token=changed.legal_state is account.legal_state,
         entry=(
-            _applied(account, event, event_id, now, note, ctx.policy.name),
+            _applied(account, event, event_id, now, note, ctx.policy.name, ctx.profile.code),
             ctx.profile.purge_at(now),
         ),
     )
@@ -116,10 +116,10 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
     return note
 
 
-def _applied(account: Account, event: dict[str, Any], event_id: str, now: datetime, note: str, policy: str) -> AppliedEvent:
-    """The audit entry of the event: what arrived and what it did, under the account's strategy."""
+def _applied(account: Account, event: dict[str, Any], event_id: str, now: datetime, note: str, policy: str, profile: str) -> AppliedEvent:
+    """The audit entry of the event: what arrived and what it did, under the account's strategy and profile."""
     fields = {k: v for k, v in event.items() if k not in ("type", "account_id", "event_id")}
-    return AppliedEvent(account.account_id, event_id, event["type"], now, note, fields, policy, account.arm or NO_ARM)
+    return AppliedEvent(account.account_id, event_id, event["type"], now, note, fields, policy, account.arm or NO_ARM, profile)
 
 
 def _outcome(account: Account, event: dict[str, Any], now: datetime, today: date, token: str | None, config: Configuration) -> Outcome:

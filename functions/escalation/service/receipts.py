@@ -61,7 +61,7 @@ def _record(receipt: Receipt, logger: Any) -> tuple[str, str | None]:
     # The number first, then the receipt: each number step may run twice (a retried batch finds the receipt
     # written and stops there, having done the number step again), never not at all.
     _count_on_the_number(receipt, account, profile)
-    if not dynamo.record_receipt(account.account_id, found[1], receipt, profile.purge_at(receipt.at)):
+    if not dynamo.record_receipt(account.account_id, found[1], receipt, profile.purge_at(receipt.at), profile.code):
         return "duplicate", profile.code
     return receipt.delivery.value, profile.code
 
