@@ -4,7 +4,7 @@
     python -m ops --endpoint-url http://localhost:5000 --stack local legal list
     python -m ops --stack collections-prod legal approve ACCOUNT --reviewer li.wei
     python -m ops --stack collections-prod legal reject ACCOUNT --reviewer li.wei
-    python -m ops --stack collections-prod timeline ACCOUNT [--reveal] [--json]
+    python -m ops --stack collections-prod timeline ACCOUNT [--since 2026-01-01] [--reveal] [--json]
     python -m ops --stack collections-prod account pause ACCOUNT --by ops.alice [--until 2026-04-30]
     python -m ops --stack collections-prod account resume ACCOUNT --by ops.alice
     python -m ops --stack collections-prod outcome call ACCOUNT reached|no_answer|refused|wrong_number [--task TASK_ID]
@@ -122,6 +122,11 @@ def parser() -> argparse.ArgumentParser:
     timeline = _options(add("timeline", help="what we sent a borrower, and why"), top=False)
     timeline.add_argument("account_id")
     timeline.add_argument("--reveal", action="store_true", help="show phone numbers unmasked")
+    timeline.add_argument(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="read the audit archive from this day (default: 30 days before the account's due date; at most 400 days back)",
+    )
     return p
 
 
@@ -151,7 +156,7 @@ def run(args: argparse.Namespace, ops: Ops) -> Any:
         return figures.figures(ops, args.since, args.until)
     if args.command == "sms-receipts":
         return receipts.sms_receipts(ops, enable=args.receipts_command == "enable")
-    return ops.timeline(args.account_id, reveal=args.reveal)
+    return ops.timeline(args.account_id, reveal=args.reveal, since=args.since)
 
 
 def render(args: argparse.Namespace, result: Any) -> str:
@@ -258,7 +263,7 @@ def _runs_text(rows: list[dict[str, Any]]) -> str:
         failed = report.get("failed") or []
         lines.append(f"{r['run']}  {r['status']:<9} as of {r['as_of']}  due {report.get('due', '?')}  {actions}")
         if report.get("sms_queued"):
-            lines.append(f"    SMS to the outbox: {report['sms_queued']} (the paced senders send them; see the SmsBacklog alarm)")
+            lines.append(f"    SMS to the outbox: {report['sms_queued']} (sent at SmsPerSecond; see the SmsBacklog alarm)")
         if report.get("skip_reasons"):
             lines.append("    skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(report["skip_reasons"].items())))
         if failed:
@@ -303,6 +308,9 @@ def _timeline_text(result: dict[str, Any]) -> str:
             lines.append(f'      "{c["text"]}"')
     lines.append(f"{len(result.get('events', []))} borrower event(s) applied:")
     lines += [f"  {e['at']}  {e['type']:<18} {e['effect']}" for e in result.get("events", [])]
+    history = result.get("archive") or {}
+    if history.get("read"):
+        lines.append(f"(the contacts table, and the audit archive from {history['from']}; earlier: --since, or Athena, docs/OPERATIONS.md)")
     return "\n".join(lines)
 
 

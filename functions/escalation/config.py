@@ -64,12 +64,23 @@ def _pacing(env: Mapping[str, str]) -> float:
     return senders / per_second
 
 
+def _positive_rate(value: str) -> float:
+    """SMS per second for the releaser's slots (escalation.domain.send_slots): positive, fractions allowed."""
+    rate = float(value)
+    if not 0 < rate <= 100_000:
+        raise ValueError("expected a positive rate, at most 100000")
+    return rate
+
+
 URL = _text(r"https?://\S+", "a queue URL")
 ARN = _text(r"arn:[\w-]+:\S+", "an ARN")
 # Setting -> (environment variable, parser), or a reader of several variables. Defaults only where AWS has one meaning.
 _READERS: dict[str, tuple[str, Callable[[str], Any]] | Callable[[Mapping[str, str]], Any]] = {
     "manifest_bucket": ("MANIFEST_BUCKET", _text(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")),
+    "audit_archive_bucket": ("AUDIT_ARCHIVE_BUCKET", _text(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")),
     "sms_outbox_url": ("SMS_OUTBOX_URL", URL),
+    "sms_send_queue_url": ("SMS_SEND_QUEUE_URL", URL),
+    "sms_per_second": ("SMS_PER_SECOND", _positive_rate),
     "call_queue_url": ("CALL_QUEUE_URL", URL),
     "visit_queue_url": ("VISIT_QUEUE_URL", URL),
     "legal_referral_queue_url": ("LEGAL_REFERRAL_QUEUE_URL", URL),
@@ -99,7 +110,10 @@ def _read(env: Mapping[str, str], name: str, parse: Callable[[str], Any]) -> Any
 @dataclass(frozen=True)
 class Settings:
     manifest_bucket: str = ""
+    audit_archive_bucket: str = ""  # the audit archive (escalation.service.archive)
     sms_outbox_url: str = ""
+    sms_send_queue_url: str = ""  # where the releaser posts the outbox's texts, each delayed to its send slot
+    sms_per_second: float = 0.0  # the releaser's rate: texts made visible to the senders each second (SmsPerSecond)
     call_queue_url: str = ""
     visit_queue_url: str = ""
     legal_referral_queue_url: str = ""

@@ -55,6 +55,8 @@ def test_a_missing_variable_fails_naming_it() -> None:
         ("DEFAULT_PROFILE", "UK", "default_profile", "CN, US or EU"),
         ("LENDER_CONFIG_PROFILE", "a/b", "lender_config", "an AppConfig id or name"),
         ("SMS_PER_SECOND", "0", "sms_seconds_per_send", "a positive rate"),
+        ("SMS_PER_SECOND", "-2", "sms_per_second", "a positive rate"),
+        ("SMS_SEND_QUEUE_URL", "send-queue", "sms_send_queue_url", "a queue URL"),
         ("CLOCK", "sometimes", "batch_size", "wall or run"),
     ],
 )
@@ -78,3 +80,8 @@ def test_an_unknown_setting_is_a_programming_error_named() -> None:
 def test_sms_pacing_spreads_the_rate_over_the_senders() -> None:
     settings = Settings.load("sms_seconds_per_send", env={"SMS_SENDERS": "4", "SMS_PER_SECOND": "20"})
     assert settings.sms_seconds_per_send == pytest.approx(0.2)
+
+
+def test_the_releaser_reads_its_rate_fractions_allowed() -> None:
+    settings = Settings.load("sms_per_second", env={"SMS_PER_SECOND": "12.5"})
+    assert settings.sms_per_second == 12.5
