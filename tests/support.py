@@ -30,6 +30,26 @@ def ingest(event: dict[str, Any], at: datetime) -> str:
     return ingest_event(event, at, settings, configuration.deployed(settings))
 
 
+def record_batch(stack: Any, run_id: str, outcomes: list[dict[str, Any]], settled: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """RecordOutcomes on a batch's outcomes, as the daily run's Map hands them over."""
+    return stack.call_handler("RecordOutcomesFunction", {"run_id": run_id, "batch": 0, "outcomes": outcomes, "settled": settled or []})
+
+
+def send_text(stack: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """One outbox message through the sender's batch path (a batch of one): its outcome, or the error it raised."""
+    import importlib
+
+    from escalation.service.dispatch import Request
+    from escalation.service.texting import send_texts
+
+    app = importlib.import_module("send_sms.app")
+    app.SETTINGS = stack.function_settings("SendSmsFunction", app.NEEDS)
+    [outcome] = send_texts([Request.parse(request)], app.SETTINGS)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
 def utc(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 

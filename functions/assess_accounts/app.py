@@ -8,7 +8,7 @@ from escalation.observability import observed
 from escalation.service.runs import assess
 
 logger = make_logger()
-NEEDS = ("manifest_bucket", "sms_outbox_url", "legal_review_state_machine_arn")
+NEEDS = ("manifest_bucket", "sms_outbox_url", "call_queue_url", "visit_queue_url", "legal_review_state_machine_arn")
 SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 

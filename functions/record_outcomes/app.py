@@ -1,4 +1,5 @@
-"""Record what happened to each decision of one batch (sent, skipped, duplicate, recovered, failed)."""
+"""Record the calls and visits one batch queued, and what happened to each of its decisions (sent, skipped, duplicate,
+recovered, failed)."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -14,4 +15,6 @@ SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variab
 
 @observed(logger)
 def handler(event: dict, context: LambdaContext) -> dict:
-    return record_outcomes(event["run_id"], int(event["batch"]), list(event.get("outcomes") or []), SETTINGS)
+    # "settled": what the assessment already knew of a call or visit (a duplicate, a claim refused); "outcomes": the branches'.
+    outcomes = list(event.get("outcomes") or []) + list(event.get("settled") or [])
+    return record_outcomes(event["run_id"], int(event["batch"]), outcomes, SETTINGS)

@@ -104,9 +104,9 @@ class Injector:
     def install(self, stack: Any) -> None:
         from escalation.aws import dynamo, sms
         from escalation.aws.clients import client
-        from escalation.service import dispatch
 
-        original_send, original_record = sms.send_sms, dispatch.record_contact
+        # The audit write is crashed where every path reaches it: one contact (`record`) or a batch (`record_together`).
+        original_send, original_record, original_record_together = sms.send_sms, dynamo.record, dynamo.record_together
 
         def send_then_crash(*args: Any, **kwargs: Any) -> str:
             message_id = original_send(*args, **kwargs)
@@ -114,13 +114,22 @@ class Injector:
                 raise SimulatedCrash("SMS sender died right after the provider accepted the message")
             return message_id
 
-        def crash_then_record(*args: Any, **kwargs: Any) -> Any:
-            if self.take("crash_before_record"):
-                raise SimulatedCrash("dispatch died after acting, before the audit record")
-            return original_record(*args, **kwargs)
+        def crashing(write: Callable[..., Any]) -> Callable[..., Any]:
+            def crash_then_write(*args: Any, **kwargs: Any) -> Any:
+                if self.take("crash_before_record"):
+                    raise SimulatedCrash("dispatch died after acting, before the audit record")
+                return write(*args, **kwargs)
 
-        sms.send_sms, dispatch.record_contact = send_then_crash, crash_then_record
-        self._undo.append(lambda: (setattr(sms, "send_sms", original_send), setattr(dispatch, "record_contact", original_record)))
+            return crash_then_write
+
+        sms.send_sms, dynamo.record, dynamo.record_together = send_then_crash, crashing(original_record), crashing(original_record_together)
+        self._undo.append(
+            lambda: (
+                setattr(sms, "send_sms", original_send),
+                setattr(dynamo, "record", original_record),
+                setattr(dynamo, "record_together", original_record_together),
+            )
+        )
 
         def sns_throttle(**_: Any) -> Any:
             if self.take("throttle"):

@@ -80,6 +80,8 @@ class LocalStack:
     # Map children whose histories moto does not expose) as {"function", "event", "result"}: the state payloads.
     record_invocations: bool = False
     invocations: list[dict[str, Any]] = field(default_factory=list)
+    # Batches the SQS event sources delivered (in AWS, a ReceiveMessage and a DeleteMessageBatch each): the bench counts them.
+    event_source_batches: int = 0
     # The lender configuration deployed when the stack starts (None: LOCAL_CONFIGURATION); `deploy_configuration` for more.
     configuration: dict[str, Any] | None = None
 
@@ -96,6 +98,7 @@ class LocalStack:
         self.attrs: dict[tuple[str, str], str] = {}
         self.functions: dict[str, dict[str, Any]] = {}  # physical name -> {"handler", "logical"}
         self._settings: dict[tuple[str, tuple[str, ...]], Any] = {}  # (function, needs) -> its Settings (function_settings)
+        self._stream_positions: dict[str, str] = {}  # table stream ARN -> the next record's sequence number (drain_streams)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
 
     # ------------------------------------------------------------------ lifecycle
@@ -215,8 +218,12 @@ class LocalStack:
                 kwargs["SSESpecification"] = {"Enabled": sse.get("SSEEnabled", False)} | {
                     k: sse[k] for k in ("SSEType", "KMSMasterKeyId") if k in sse
                 }
+            if stream := props.get("StreamSpecification"):  # CloudFormation's has no StreamEnabled: a view type enables it
+                kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
             # DeletionProtectionEnabled is not passed: a local stack's tables are thrown away with it.
-            ddb.create_table(TableName=name, **kwargs)
+            created = ddb.create_table(TableName=name, **kwargs)["TableDescription"]
+            if "LatestStreamArn" in created:
+                self.attrs[(logical, "StreamArn")] = created["LatestStreamArn"]
             if "TimeToLiveSpecification" in props:
                 ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
             if props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
@@ -228,7 +235,12 @@ class LocalStack:
         for logical, res in resources_of_type(t, "AWS::S3::Bucket").items():
             props = resolve(res.get("Properties", {}), self.refs, self.attrs)
             name = f"{self.name}-{logical}".lower()
-            s3.create_bucket(Bucket=name)
+            # Object Lock (the audit archive): enabled at creation, with versioning and the default retention, as in AWS.
+            s3.create_bucket(Bucket=name, **({"ObjectLockEnabledForBucket": True} if props.get("ObjectLockEnabled") else {}))
+            if "VersioningConfiguration" in props:
+                s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+            if "ObjectLockConfiguration" in props:
+                s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=props["ObjectLockConfiguration"])
             if "BucketEncryption" in props:
                 # CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServerSideEncryptionByDefault.
                 rules = [
@@ -466,7 +478,43 @@ class LocalStack:
         The mappings come from template.yaml (functions' `Type: SQS` events). Failed batch items
         become visible again at once and are retried; SQS moves them to the DLQ after
         maxReceiveCount receives. Returns how many messages were processed.
+
+        First, and again after each pass while it moved anything, every function on a rate schedule runs as
+        its schedule would invoke it: the SMS releaser, which moves the outbox's texts to the send queue the
+        senders drain (locally SmsPerSecond is so high that every delay is 0 s and one release takes them all).
         """
+        processed = 0
+        for _ in range(max_rounds):
+            released = self.run_rate_schedules()
+            processed += self._drain_event_sources(max_rounds)
+            if not released:
+                break
+        return processed
+
+    def run_rate_schedules(self) -> int:
+        """Invoke each function whose ScheduleV2 event is a `rate(...)` schedule once, with the schedule's Input.
+
+        Returns the texts released (the releaser's "released"); a failed invocation is a handler error, as in AWS.
+        """
+        moved = 0
+        for logical, res in resources_of_type(self.template, "AWS::Serverless::Function").items():
+            for source in res["Properties"].get("Events", {}).values():
+                props = source.get("Properties", {})
+                if source["Type"] != "ScheduleV2" or not str(props.get("ScheduleExpression", "")).startswith("rate("):
+                    continue
+                now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                event = json.loads(props.get("Input", "{}").replace("<aws.scheduler.scheduled-time>", now))
+                try:
+                    result = self.call_handler(logical, event) or {}
+                except Exception as exc:  # noqa: BLE001 - the invocation failed; the next schedule tries again
+                    from escalation.logs import mask_text
+
+                    self.handler_errors.append(mask_text(f"{logical}: {type(exc).__name__}: {str(exc)[:200]}"))
+                    continue
+                moved += int(result.get("released", 0)) if isinstance(result, dict) else 0
+        return moved
+
+    def _drain_event_sources(self, max_rounds: int) -> int:
         sqs = boto3.client("sqs", region_name=REGION)
         processed = 0
         for logical, res in resources_of_type(self.template, "AWS::Serverless::Function").items():
@@ -482,6 +530,7 @@ class LocalStack:
                     if not batch:
                         break
                     records = [sqs_record(m, queue_arn) for m in batch]
+                    self.event_source_batches += 1
                     try:
                         result = self.call_handler(logical, {"Records": records}) or {}
                         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
@@ -504,6 +553,68 @@ class LocalStack:
         while batch := sqs.receive_message(QueueUrl=self.refs[logical], MaxNumberOfMessages=10, VisibilityTimeout=300).get("Messages", []):
             out += [json.loads(m["Body"]) for m in batch]
         return out
+
+    def drain_streams(self) -> int:
+        """Do what Lambda's DynamoDB event source mappings do (moto's never invoke): hand each table stream's new
+        records to its function, in batches of the event's BatchSize, in the envelope Lambda uses.
+
+        The mappings come from template.yaml (functions' `Type: DynamoDB` events), from TRIM_HORIZON. A batch that
+        fails, or reports a failed record, stops the shard there (as in AWS until the retries run out): the next
+        drain starts from that record. Returns how many records were handed over.
+        """
+        from botocore.config import Config
+
+        # botocore sends stream calls to the account's own endpoint (<account>.streams-ddb...), which moto 5.2 does not
+        # route; the regional one it does.
+        streams = boto3.client("dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled"))
+        handed = 0
+        for logical, res in resources_of_type(self.template, "AWS::Serverless::Function").items():
+            for source in res["Properties"].get("Events", {}).values():
+                if source["Type"] != "DynamoDB":
+                    continue
+                arn = resolve(source["Properties"]["Stream"], self.refs, self.attrs)
+                handed += self._drain_stream(streams, logical, arn, int(source["Properties"].get("BatchSize", 100)))
+        return handed
+
+    def _drain_stream(self, streams: Any, logical: str, arn: str, batch_size: int) -> int:
+        positions = self._stream_positions
+        (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        after = positions.get(arn)
+        start = {"ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": after} if after else {"ShardIteratorType": "TRIM_HORIZON"}
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], **start)["ShardIterator"]
+        handed = 0
+        while records := (page := streams.get_records(ShardIterator=iterator, Limit=batch_size))["Records"]:
+            iterator = page["NextShardIterator"]
+            try:
+                result = self.call_handler(logical, {"Records": [stream_record(r, arn) for r in records]}) or {}
+                failed = [f["itemIdentifier"] for f in result.get("batchItemFailures", [])]
+            except Exception as exc:  # noqa: BLE001 - the invocation failed: the shard waits at this batch
+                from escalation.logs import mask_text
+
+                self.handler_errors.append(mask_text(f"{logical}: {type(exc).__name__}: {str(exc)[:200]}"))
+                failed = [records[0]["dynamodb"]["SequenceNumber"]]
+            if failed:
+                positions[arn] = min(failed, key=int)
+                return handed
+            positions[arn] = str(int(records[-1]["dynamodb"]["SequenceNumber"]) + 1)
+            handed += len(records)
+        return handed
+
+
+def stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A DynamoDB stream record in the shape Lambda's event source mapping hands to a function."""
+    dynamodb = dict(record["dynamodb"])
+    if hasattr(created := dynamodb.get("ApproximateCreationDateTime"), "timestamp"):
+        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())  # epoch seconds, as Lambda sends it
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    }
 
 
 class _Collect(logging.Handler):
@@ -659,14 +770,24 @@ def _back_up_items_not_tables() -> None:
         elif backend.get_item(table_name, key) is not None:
             backend.delete_item(table_name, key)
 
+    def stream_lengths(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, int]]:
+        names = {request["TableName"] for entry in transact_items for request in entry.values() if isinstance(request, dict)}
+        tables = [backend.tables.get(name) for name in names]
+        return [(t.stream_shard, len(t.stream_shard.items)) for t in tables if t is not None and t.stream_shard is not None]
+
     def transact_with_item_backups(self: Any, transact_items: list[dict[str, Any]]) -> Any:
         before = [b for b in (item_before(self, entry) for entry in transact_items) if b is not None]
+        streams = stream_lengths(self, transact_items)
         Table.__deepcopy__ = lambda table, memo: table  # type: ignore[attr-defined]
         try:
             return transact_write_items(self, transact_items)
         except Exception:
             for backup in reversed(before):
                 restore(self, *backup)
+            # A cancelled transaction writes nothing to a table's stream in DynamoDB; moto's applied its puts (and
+            # this undoing) to it. Without this, the audit archive would keep entries that were never written.
+            for shard, length in streams:
+                del shard.items[length:]
             raise
         finally:
             del Table.__deepcopy__  # type: ignore[attr-defined]

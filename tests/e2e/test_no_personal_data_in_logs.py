@@ -45,6 +45,22 @@ def _paged(call: Any, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         kwargs["nextToken"] = page["nextToken"]
 
 
+def _an_account_of(event: dict[str, Any]) -> str | None:
+    """An account a handler's event is about: a decision's, a review's, a batch's first, an SQS batch's first message's."""
+    if account_id := event.get("account_id") or (event.get("review") or {}).get("account_id"):
+        return account_id
+    if event.get("account_ids"):
+        return event["account_ids"][0]
+    for record in event.get("Records") or []:
+        try:
+            body = json.loads(record.get("body") or "{}")
+        except (TypeError, ValueError):
+            continue
+        if isinstance(body, dict) and body.get("account_id"):
+            return body["account_id"]
+    return None
+
+
 def _recording_stack(recorded: list[Any]) -> Any:
     """A LocalStack that records Task payloads and, before it stops, every execution history and phone.
 
@@ -57,8 +73,7 @@ def _recording_stack(recorded: list[Any]) -> Any:
 
     class Recording(LocalStack):
         def call_handler(self, logical: str, event: dict[str, Any]) -> Any:
-            account_id = event.get("account_id") or (event.get("review") or {}).get("account_id")
-            if account_id:
+            if account_id := _an_account_of(event):
                 self._probe(account_id, logical)
             return super().call_handler(logical, event)
 

@@ -136,9 +136,14 @@ def assess_accounts(stack: LocalStack, event: dict) -> None:
     posted = stack.queue_messages("SmsOutbox")
     assert {(d["action"], d["rule"]) for d in decisions} == {("call", "early_call")}
     assert {(d["action"], d["rule"]) for d in posted} == {("sms", "reminder")}
-    # The dispatch files are these decisions, verbatim: the SMS as posted to the outbox, the call as the Map passes it on.
+    # The sender's file is the SMS as posted to the outbox, verbatim; the call is claimed and queued (the published
+    # contract, schemas/), and goes on to the Map by id.
     assert outbox_request(event_file("SendSmsFunction")) in posted
-    assert event_file("QueueCallFunction") in decisions
+    [call] = decisions
+    [task] = stack.queue_messages("CallQueue")
+    assert task_problems("call", task) == []
+    assert (call["outcome"], task["contact_key"], task["phone"]) == ("queued", call["key"], A1["phone"])
+    assert A1["phone"] not in json.dumps(call)
 
 
 def send_sms(stack: LocalStack, event: dict) -> None:
@@ -156,22 +161,18 @@ def send_sms(stack: LocalStack, event: dict) -> None:
     assert [(c.action.value, c.purpose) for c in dynamo.contacts_of("A-1")] == [("sms", "reminder")]
 
 
-def queue_call(stack: LocalStack, event: dict) -> None:
+def release_texts(stack: LocalStack, event: dict) -> None:
+    """The schedule's event: the outbox's text moves to the send queue, unchanged, and is sent from there."""
     enroll_a1()
-    as_assessed(stack, event)
-    assert stack.call_handler("QueueCallFunction", event)["outcome"] == "sent"
-    [message] = stack.queue_messages("CallQueue")
-    assert task_problems("call", message) == []  # the published contract (schemas/)
-    assert (message["account_id"], message["purpose"], message["phone"]) == ("A-1", "early_call", A1["phone"])
-
-
-def queue_visit(stack: LocalStack, event: dict) -> None:
-    unanswered_calls()
-    as_assessed(stack, event)
-    assert stack.call_handler("QueueVisitFunction", event)["outcome"] == "sent"
-    [message] = stack.queue_messages("VisitQueue")
-    assert task_problems("visit", message) == []  # the published contract (schemas/)
-    assert (message["account_id"], message["purpose"], message["kind"]) == ("A-1", "field_visit", "visit")
+    request = outbox_request(event_file("SendSmsFunction"))
+    batch = {"run_id": request["run_id"], "as_of": request["as_of"], "batch": 0, "account_ids": ["A-1"]}
+    stack.call_handler("AssessAccountsFunction", batch)
+    result = stack.call_handler("ReleaseTextsFunction", event)
+    assert (result["released"], result["not_posted"], result["not_deleted"]) == (1, 0, 0)
+    assert result["last_delay"] == 0  # locally SmsPerSecond is 100000: every slot is in the current second
+    assert stack.poll_queues() == 1  # the sender takes it from the send queue
+    assert [phone for phone, _ in stack.sms_sent()] == [A1["phone"]]
+    assert stack.queue_messages("SmsOutbox") == [] and stack.queue_messages("SmsSendQueue") == []
 
 
 def request_legal_review(stack: LocalStack, event: dict) -> None:
@@ -186,11 +187,21 @@ def request_legal_review(stack: LocalStack, event: dict) -> None:
 
 
 def record_outcomes(stack: LocalStack, event: dict) -> None:
+    """The queued call is A-1's as the assessment claimed, queued and passed it on; it is recorded."""
+    from escalation.aws import dynamo
+
+    enroll_a1()
+    [call] = stack.call_handler("AssessAccountsFunction", event_file("AssessAccountsFunction"))["decisions"]
+    [queued] = [o for o in event["outcomes"] if o["outcome"] == "queued"]
+    same = set(queued) & set(call) - {"message_id"}  # SQS gave the file's message its own id
+    assert {k: call[k] for k in same} == {k: queued[k] for k in same}
     result = stack.call_handler("RecordOutcomesFunction", event)
-    assert (result["outcomes"], result["failed"]) == ({"sent": 1, "failed": 1}, 1)
+    assert (result["outcomes"], result["failed"]) == ({"sent": 1, "failed": 1, "duplicate": 1}, 1)
+    [contact] = dynamo.contacts_of("A-1")
+    assert (contact.action.value, contact.provider_id) == ("call", queued["message_id"])
     key = f"runs/{event['run_id']}/outcomes/{event['batch']:05d}.json"
     part = json.loads(boto3.client("s3").get_object(Bucket=stack.refs["ManifestBucket"], Key=key)["Body"].read())
-    assert part["failed"] == [{"account_id": "A-1", "error": "Lambda.TooManyRequestsException"}]
+    assert part["failed"] == [{"account_id": "A-2", "error": "States.TaskFailed"}]
 
 
 def summarize_run(stack: LocalStack, event: dict) -> None:
@@ -304,6 +315,47 @@ def forward_replies(stack: LocalStack, event: dict) -> None:
     assert reason.endswith("STOP: the number is closed for SMS all the same")
 
 
+def archive_audit(stack: LocalStack, event: dict) -> None:
+    """The file is a batch of the contacts table's stream: a text to A-1, the payment applied to it, and an entry the
+    table's TTL let go. The payment's image is, verbatim, what the stream carries when that event is applied here."""
+    from escalation.aws import archive
+
+    enroll_a1()
+    ingest({"type": "payment", "amount": "100.00", "event_id": "pay-20260304-1"}, "2026-03-04T07:00:00+00:00")
+    text, payment, expired = event["Records"]
+    assert streamed_images(stack) == [payment["dynamodb"]["NewImage"]]
+    assert stack.call_handler("ArchiveAuditFunction", event) == {"batchItemFailures": []}
+    s3, bucket = boto3.client("s3"), stack.refs["AuditArchiveBucket"]
+    sequence = {r["eventName"] + r["dynamodb"]["Keys"]["key"]["S"]: r["dynamodb"]["SequenceNumber"] for r in event["Records"]}
+    first, second = (sequence[f"INSERT{r['dynamodb']['Keys']['key']['S']}"] for r in (text, payment))
+    expected = {
+        f"audit/kind=contact/profile=CN/day=2026-03-04/{first}-{first}.jsonl.gz": text,
+        f"audit/kind=event/profile=CN/day=2026-03-04/{second}-{second}.jsonl.gz": payment,
+    }
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]) == sorted(expected)  # nothing for the REMOVE
+    for key, record in expected.items():
+        [archived] = archive.decode(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        image = record["dynamodb"]["NewImage"]
+        assert archived["kind"] in key and archived["profile"] == "CN" and archived["key"] == image["key"]["S"]
+        head = s3.head_object(Bucket=bucket, Key=key)  # (moto 5.2 has no GetObjectRetention; HeadObject says the same)
+        assert head["ObjectLockMode"] == "COMPLIANCE"
+        assert head["ObjectLockRetainUntilDate"].timestamp() == int(image["retain_until"]["N"])  # CN: five years from the entry
+    assert stack.call_handler("ArchiveAuditFunction", event) == {"batchItemFailures": []}  # Lambda retried the batch
+    assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == 2  # written once: no second version
+    assert expired["eventName"] == "REMOVE"
+
+
+def streamed_images(stack: LocalStack) -> list[dict]:
+    """The NewImage of every record on the contacts table's stream so far (read directly, without archiving them)."""
+    from botocore.config import Config
+
+    streams = boto3.client("dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled"))
+    arn = stack.attrs[("ContactsTable", "StreamArn")]
+    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    return [r["dynamodb"]["NewImage"] for r in streams.get_records(ShardIterator=iterator)["Records"]]
+
+
 def validate_configuration(stack: LocalStack, event: dict) -> None:
     result = stack.call_handler("ValidateConfigurationFunction", event)
     assert result["valid"] and "gentle" in result["policies"]
@@ -317,8 +369,7 @@ CHECKS: dict[str, Callable[[LocalStack, dict], None]] = {
     "PlanRunFunction": plan_run,
     "AssessAccountsFunction": assess_accounts,
     "SendSmsFunction": send_sms,
-    "QueueCallFunction": queue_call,
-    "QueueVisitFunction": queue_visit,
+    "ReleaseTextsFunction": release_texts,
     "RequestLegalReviewFunction": request_legal_review,
     "RecordOutcomesFunction": record_outcomes,
     "SummarizeRunFunction": summarize_run,
@@ -329,6 +380,7 @@ CHECKS: dict[str, Callable[[LocalStack, dict], None]] = {
     "ValidateConfigurationFunction": validate_configuration,
     "RecordDeliveryReceiptsFunction": record_delivery_receipts,
     "ForwardRepliesFunction": forward_replies,
+    "ArchiveAuditFunction": archive_audit,
 }
 
 

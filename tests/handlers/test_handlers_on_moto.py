@@ -5,7 +5,7 @@ when first imported, so they are imported only once the local stack has set that
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -13,6 +13,7 @@ import pytest
 from sim.local.stack import LocalStack, opt_out_at_provider
 from tests.support import enroll as enroll_account
 from tests.support import ingest as ingest_event
+from tests.support import record_batch, send_text
 
 DUE = "2026-03-01"
 PRE_DUE_RUN = "2026-02-26T02:00:00Z"  # 10:00 in Shanghai on D-3
@@ -168,10 +169,8 @@ def outbox_message(request: dict, message_id: str = "m-1") -> dict:
 
 
 def send_sms(stack: LocalStack, request: dict) -> dict:
-    """One outbox message through the sender's per-message step: what its dispatch did (the batch is tested below)."""
-    import importlib
-
-    return importlib.import_module("send_sms.app").record_handler(outbox_message(request))
+    """One outbox message through the sender's batch path, alone: what it did (batches are tested below)."""
+    return send_text(stack, request)
 
 
 def test_the_sender_returns_a_failed_message_to_the_outbox_and_sends_the_others(stack, monkeypatch):
@@ -266,15 +265,15 @@ def _dynamodb_calls(monkeypatch):
     return seen
 
 
-def test_a_send_is_recorded_and_completed_in_one_transaction(stack, monkeypatch):
+def test_a_batch_of_texts_is_claimed_and_recorded_in_one_transaction_each(stack, monkeypatch):
     from escalation.aws import dynamo
 
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
     seen = _dynamodb_calls(monkeypatch)
     assert send_sms(stack, request)["outcome"] == "sent"
-    # The claim, the number's suppression record, then the record with the claim done.
-    assert seen == ["UpdateItem", "GetItem", "TransactWriteItems"]
+    # The batch's accounts (and numbers) read together, the claims in one transaction, the records in another.
+    assert [op for op in seen if op != "BatchGetItem"] == ["TransactWriteItems", "TransactWriteItems"]
     account = dynamo.load("A")
     assert account.claims[request["key"]] == "done"
     assert account.last_fired["pre_due"].isoformat() == "2026-02-26"
@@ -286,15 +285,15 @@ def test_an_event_between_send_and_record_keeps_its_next_check_and_the_record(st
 
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, PRE_DUE_RUN, "A"), "sms")
-    original = dynamo.record
+    original = dynamo.record_together
 
-    def record_after_an_event(contact, progress, retain_until, due):
+    def record_after_an_event(records):
         dynamo.AccountItem._get_connection().update_item(
             "A", actions=[dynamo.AccountItem.event_seq.add(1), dynamo.AccountItem.due_at.set("2026-03-09T01:00:00Z")]
         )
-        return original(contact, progress, retain_until, due)
+        return original(records)  # refused (event_seq moved): `record` then writes it on its own
 
-    monkeypatch.setattr(dynamo, "record", record_after_an_event)
+    monkeypatch.setattr(dynamo, "record_together", record_after_an_event)
     assert send_sms(stack, request)["outcome"] == "sent"
     item = dynamo.AccountItem.get("A", consistent_read=True)
     assert item.claims.as_dict()[request["key"]] == "done"
@@ -356,15 +355,39 @@ def test_payment_between_assessment_and_send_stops_the_send(stack):
     assert contacts("A") == []
 
 
-def test_full_payment_between_assessment_and_call_stops_the_call(stack):
+def test_full_payment_before_the_call_is_recorded_keeps_the_account_paid(stack):
+    """The assessment claimed the call and queued it; a payment landing before RecordOutcomes writes the
+    contact is not undone by it: the contact is in the log, the account stays paid and keeps its own next check."""
     enroll(cn("A", "+8613800138001"))
-    request = decision(assess(stack, D3_RUN, "A"), "call")
+    queued = decision(assess(stack, D3_RUN, "A"), "call")
     ingest({"type": "payment", "account_id": "A", "amount": "19120.00"}, "2026-03-04T02:00:01Z")
-    result = stack.call_handler("QueueCallFunction", request)
-    assert result["outcome"] == "skipped"
+    assert record_batch(stack, "run-1", [queued])["outcomes"] == {"sent": 1}
+    assert [(c.action.value, c.purpose) for c in contacts("A")] == [("call", "early_call")]
+    account = load("A")
+    assert (account.status.value, account.claims[queued["key"]]) == ("paid", "done")
+
+
+def test_a_payment_before_the_assessment_claims_stops_the_call(stack):
+    """The claim is conditional on the account as assessed: an event in between refuses it, and nothing is queued."""
+    from escalation.aws import dynamo
+
+    enroll(cn("A", "+8613800138001"))
+    original = dynamo.claim_together
+
+    def pay_first(claims):
+        ingest({"type": "payment", "account_id": "A", "amount": "19120.00"}, "2026-03-04T02:00:01Z")
+        return original(claims)
+
+    dynamo.claim_together = pay_first
+    try:
+        stack.pin_configuration("run-1")
+        result = stack.call_handler("AssessAccountsFunction", {"run_id": "run-1", "as_of": D3_RUN, "batch": 0, "account_ids": ["A"]})
+    finally:
+        dynamo.claim_together = original
+    assert result["decisions"] == []
+    assert result["settled"] == [{"account_id": "A", "outcome": "skipped", "reason": "changed_since_assessment"}]
     assert stack.queue_messages("CallQueue") == []
     assert contacts("A") == []
-    assert load("A").status.value == "paid"
 
 
 def test_number_opted_out_at_the_provider_is_not_texted(stack):
@@ -398,6 +421,7 @@ def test_partial_payment_changes_the_amount_in_the_next_text(stack):
 
 
 def test_cn_contact_is_kept_at_least_five_years(stack):
+    """In the archive, locked until then (retain_until); the table itself keeps it AuditTableDays (35)."""
     from escalation.aws import dynamo
 
     enroll(cn("A", "+8613800138001"))
@@ -405,15 +429,18 @@ def test_cn_contact_is_kept_at_least_five_years(stack):
     send_sms(stack, request)
     item = dynamo.ContactItem.get("A", request["key"])
     sent_at = datetime(2026, 2, 26, 2, 0, tzinfo=UTC)
-    assert item.purge_at >= sent_at.replace(year=2031).timestamp()
+    assert item.retain_until >= sent_at.replace(year=2031).timestamp()
+    assert item.purge_at == (sent_at + timedelta(days=35)).timestamp()
 
 
 # ---------------------------------------------------------------------- queue_call / queue_visit
 def test_queue_call_puts_one_message_without_emergency_contacts(stack):
     enroll(cn("A", "+8613800138001", emergency_contacts=[EMERGENCY]))
     request = decision(assess(stack, D3_RUN, "A"), "call")
-    result = stack.call_handler("QueueCallFunction", request)
-    assert result["outcome"] == "sent"
+    assert load("A").claims[request["key"]] == "claimed"  # the assessment claimed it and queued the task
+    assert "phone" not in json.dumps(request)  # what the state machine sees: ids, no number
+    result = record_batch(stack, "run-1", [request])
+    assert result["outcomes"] == {"sent": 1}
     messages = stack.queue_messages("CallQueue")
     assert len(messages) == 1
     body = messages[0]
@@ -424,16 +451,39 @@ def test_queue_call_puts_one_message_without_emergency_contacts(stack):
     assert "emergency" not in json.dumps(body).lower()
     logged = contacts("A")
     assert [(c.action.value, c.purpose, c.to) for c in logged] == [("call", "early_call", "+8613800138001")]
+    assert logged[0].expires_at.isoformat().replace("+00:00", "Z") == body["expires_at"]
+    assert load("A").claims[request["key"]] == "done"
     assert stack.sms_sent() == []
 
 
 def test_queue_call_twice_queues_once(stack):
+    """A retried assessment finds its call claimed (possibly queued already): a duplicate, not a second task."""
     enroll(cn("A", "+8613800138001"))
     request = decision(assess(stack, D3_RUN, "A"), "call")
-    stack.call_handler("QueueCallFunction", request)
-    stack.call_handler("QueueCallFunction", request)
+    stack.pin_configuration("run-1")
+    again = stack.call_handler("AssessAccountsFunction", {"run_id": "run-1", "as_of": D3_RUN, "batch": 0, "account_ids": ["A"]})
+    assert again["decisions"] == []
+    assert again["settled"] == [{"account_id": "A", "outcome": "duplicate", "key": request["key"]}]
+    record_batch(stack, "run-1", [request])
+    record_batch(stack, "run-1", [request])  # RecordOutcomes retried: one entry
     assert len(stack.queue_messages("CallQueue")) == 1
     assert len(contacts("A")) == 1
+
+
+def test_recording_a_batch_writes_every_account_in_one_transaction(stack):
+    from sim.bench.calls import ApiCallCounter
+
+    phones = [f"+86138001380{n:02d}" for n in range(1, 6)]
+    enroll(*(cn(f"A{n}", phone) for n, phone in enumerate(phones)))
+    requests = [d for d in assess(stack, D3_RUN, *(f"A{n}" for n in range(5))) if d["action"] == "call"]
+    assert len(requests) == 5
+    assert len(stack.queue_messages("CallQueue")) == 5  # queued by the assessment, ten a SendMessageBatch
+    with ApiCallCounter(stack) as counter:
+        assert record_batch(stack, "run-1", requests)["outcomes"] == {"sent": 5}
+    calls = {(service, op): n for (scope, service, op), n in counter.calls.items() if scope == "RecordOutcomesFunction"}
+    assert calls[("dynamodb", "TransactWriteItems")] == 1
+    assert calls[("dynamodb", "BatchGetItem")] == 1
+    assert sorted(c.account_id for n in range(5) for c in contacts(f"A{n}")) == [f"A{n}" for n in range(5)]
 
 
 def test_queue_visit_for_an_unreachable_borrower(stack):
@@ -442,13 +492,12 @@ def test_queue_visit_for_an_unreachable_borrower(stack):
         ingest({"type": "call_outcome", "account_id": "A", "outcome": "no_answer"}, at)
     request = decision(assess(stack, D30_RUN, "A"), "visit")
     assert request["rule"] == "field_visit"
-    assert stack.call_handler("QueueVisitFunction", request)["outcome"] == "sent"
+    assert record_batch(stack, "run-1", [request])["outcomes"] == {"sent": 1}
     messages = stack.queue_messages("VisitQueue")
     assert len(messages) == 1
     assert messages[0]["account_id"] == "A"
     assert EMERGENCY not in json.dumps(messages[0])
-    assert stack.queue_messages("CallQueue") == []
-    assert [c.action.value for c in contacts("A")] == ["visit"]
+    assert [m["kind"] for m in stack.queue_messages("CallQueue")] == ["call"]  # the D+30 follow-up call, on its own queue
 
 
 # ---------------------------------------------------------------------- the daily run end to end
@@ -473,16 +522,16 @@ def _crash_record_once(monkeypatch):
     """Make the audit write fail once, as if the function died right after the provider accepted the SMS."""
     from escalation.aws import dynamo
 
-    original = dynamo.record
+    original = dynamo.record_together
     calls = {"n": 0}
 
-    def record(*args, **kwargs):
+    def record_together(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("function crashed after the provider accepted the message")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(dynamo, "record", record)
+    monkeypatch.setattr(dynamo, "record_together", record_together)
 
 
 def test_crash_after_send_never_sends_twice(stack, monkeypatch):

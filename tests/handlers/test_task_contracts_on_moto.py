@@ -7,7 +7,7 @@ tasks.jsonl in tests/e2e/test_shared_scenarios.py; the schemas themselves in tes
 from datetime import UTC, datetime
 
 from sim.local.stack import LocalStack
-from tests.support import enroll, ingest, task_problems
+from tests.support import enroll, ingest, record_batch, task_problems
 
 D30_RUN = "2026-03-31T02:00:00Z"  # 10:00 in Shanghai on D+30: the field visit of an unreachable borrower
 ADDRESS = {"line1": "科技园路1号", "district": "南山区", "city": "深圳市", "region": "广东省", "postal_code": "518057", "country": "CN"}
@@ -31,8 +31,7 @@ def test_the_enrolled_address_reaches_the_visit_task():
         )
         visits = [d for d in decisions["decisions"] if d["action"] == "visit"]
         assert sorted(v["account_id"] for v in visits) == ["WITH", "WITHOUT"]
-        for visit in visits:
-            assert stack.call_handler("QueueVisitFunction", visit)["outcome"] == "sent"
+        assert record_batch(stack, "run-1", visits)["outcomes"] == {"sent": 2}
         messages = {m["account_id"]: m for m in stack.queue_messages("VisitQueue")}
         assert [task_problems("visit", m) for m in messages.values()] == [[], []]
         assert "address" not in messages["WITHOUT"]  # optional: the lender gave none

@@ -80,6 +80,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         NUMBER,
         RECORD,
         ("sqs:SendMessage", "SmsOutbox"),
+        ("sqs:SendMessage", "CallQueue"),  # queued.claim_and_queue: the claimed calls and visits (SendMessageBatch)
+        ("sqs:SendMessage", "VisitQueue"),
         ("s3:PutObject", "ManifestBucket/runs/*/batches/*"),
         RUN_CONFIG,
         ("states:StartExecution", REVIEW),
@@ -89,14 +91,32 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         DECRYPT,
         DATA_KEY,
     },
-    # dispatch: claim/release (UpdateItem), why a claim was refused (GetItem), the number's record, record
-    # (TransactWriteItems: PutItem + UpdateItem); sms.send_sms, and a number SNS refuses as opted out closed.
-    # Reading the outbox is the SQS event source's (SAM adds its poller policy).
-    "SendSmsFunction": ACCOUNTS_RW | {RECORD, NUMBER, CLOSE_NUMBER, RUN_CONFIG, ("sns:Publish", "*"), DECRYPT},
-    "QueueCallFunction": ACCOUNTS_RW | {RECORD, NUMBER, RUN_CONFIG, ("sqs:SendMessage", "CallQueue"), DECRYPT, DATA_KEY},
-    "QueueVisitFunction": ACCOUNTS_RW | {RECORD, NUMBER, RUN_CONFIG, ("sqs:SendMessage", "VisitQueue"), DECRYPT, DATA_KEY},
+    # texting.send_texts: the batch's accounts and numbers (BatchGetItem), claims and records (TransactWriteItems:
+    # UpdateItem + PutItem); dispatch's one-at-a-time path: claim/release (UpdateItem), why a claim was refused
+    # (GetItem), the number's record; sms.send_sms, and a number SNS refuses as opted out closed.
+    # Reading the send queue is the SQS event source's (SAM adds its poller policy); the outbox is the releaser's.
+    "SendSmsFunction": ACCOUNTS_RW
+    | {
+        ("dynamodb:BatchGetItem", "AccountsTable"),
+        ("dynamodb:BatchGetItem", "NumbersTable"),
+        RECORD,
+        NUMBER,
+        CLOSE_NUMBER,
+        RUN_CONFIG,
+        ("sns:Publish", "*"),
+        DECRYPT,
+    },
     "RequestLegalReviewFunction": ACCOUNTS_RW | {RECORD, NUMBER, RUN_CONFIG, ("states:StartExecution", REVIEW), DECRYPT},
-    "RecordOutcomesFunction": {("s3:PutObject", "ManifestBucket/runs/*/outcomes/*"), DECRYPT, DATA_KEY},
+    # queued.record_queued: the batch's accounts, their claims completed and the entries appended (TransactWriteItems).
+    "RecordOutcomesFunction": {
+        ("s3:PutObject", "ManifestBucket/runs/*/outcomes/*"),
+        ("dynamodb:BatchGetItem", "AccountsTable"),
+        ("dynamodb:UpdateItem", "AccountsTable"),
+        RECORD,
+        RUN_CONFIG,
+        DECRYPT,
+        DATA_KEY,
+    },
     "SummarizeRunFunction": {
         ("s3:ListBucket", "ManifestBucket"),
         ("s3:GetObject", "ManifestBucket/runs/*/batches/*"),
@@ -147,8 +167,6 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
                 "SyncOptOutsFunction",
                 "PlanRunFunction",
                 "AssessAccountsFunction",
-                "QueueCallFunction",
-                "QueueVisitFunction",
                 "RequestLegalReviewFunction",
                 "SummarizeRunFunction",
                 "RecordOutcomesFunction",
@@ -168,6 +186,26 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         *((a, "*") for a in sorted(LOG_DELIVERY)),
     },
     "DailyRunScheduleRole": {("states:StartExecution", "DailyRunStateMachine"), ("sqs:SendMessage", "ScheduleDLQ"), DECRYPT, DATA_KEY},
+    # archive.archive: one object per group of a stream batch, with its Object Lock retention (PutObject with lock headers
+    # is authorized as PutObject and PutObjectRetention); the stream's on-failure destination. Reading the stream is the
+    # event source's (SAM adds AWSLambdaDynamoDBExecutionRole). No read, no delete.
+    "ArchiveAuditFunction": {
+        ("s3:PutObject", "AuditArchiveBucket/audit/*"),
+        ("s3:PutObjectRetention", "AuditArchiveBucket/audit/*"),
+        ("sqs:SendMessage", "AuditArchiveDLQ"),
+        DECRYPT,
+        DATA_KEY,
+    },
+    # release.release: take texts off the outbox (sms_send_queue.receive / delete), post them delayed to the send queue.
+    "ReleaseTextsFunction": {
+        ("sqs:ReceiveMessage", "SmsOutbox"),
+        ("sqs:DeleteMessage", "SmsOutbox"),
+        ("sqs:SendMessage", "SmsSendQueue"),
+        DECRYPT,
+        DATA_KEY,
+    },
+    # The release schedule (every minute): invoke the releaser; an invocation it could not make goes to ScheduleDLQ.
+    "ReleaseTextsScheduleRole": {("lambda:InvokeFunction", "ReleaseTextsFunction"), ("sqs:SendMessage", "ScheduleDLQ"), DECRYPT, DATA_KEY},
 }
 
 # Where AWS itself requires Resource "*": an SMS to a phone number and the account's opted-out list have no ARN; log delivery.
@@ -288,8 +326,7 @@ def test_the_contact_log_is_append_only(template):
         "RecordDeliveryReceiptsFunction",  # delivery receipts' entries
         "AssessAccountsFunction",
         "SendSmsFunction",
-        "QueueCallFunction",
-        "QueueVisitFunction",
+        "RecordOutcomesFunction",  # the calls and visits the daily run's branches queued
         "RequestLegalReviewFunction",
         "ReferToLegalFunction",
     }
@@ -325,15 +362,33 @@ def test_state_machines_use_no_role_sam_would_generate_from_an_event(template):
     for machine in resources_of_type(template, "AWS::Serverless::StateMachine").values():
         for event in machine["Properties"].get("Events", {}).values():
             assert event["Properties"].get("RoleArn") == {"Fn::GetAtt": ["DailyRunScheduleRole", "Arn"]}
-    role = template["Resources"]["DailyRunScheduleRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert role == [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "scheduler.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
-        }
-    ]
+    # The same for the functions' schedules (the SMS release): each names its own role.
+    for name, function in resources_of_type(template, "AWS::Serverless::Function").items():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "ScheduleV2":
+                assert event["Properties"].get("RoleArn") == {"Fn::GetAtt": [f"{name.removesuffix('Function')}ScheduleRole", "Arn"]}
+    for schedule_role in ("DailyRunScheduleRole", "ReleaseTextsScheduleRole"):
+        role = template["Resources"][schedule_role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert role == [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "scheduler.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            }
+        ], schedule_role
+
+
+def test_only_the_releaser_reads_the_sms_outbox_and_only_the_senders_poll_the_send_queue(template):
+    readers = {role for role in iam.roles(template) for a, r in iam.grants(template, role) if r == "SmsOutbox" and a != "sqs:SendMessage"}
+    assert readers == {"ReleaseTextsFunction"}
+    polled = {
+        name: event["Properties"]["Queue"]
+        for name, function in resources_of_type(template, "AWS::Serverless::Function").items()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "SQS" and "Sms" in event["Properties"]["Queue"]["Fn::GetAtt"][0]
+    }
+    assert polled == {"SendSmsFunction": {"Fn::GetAtt": ["SmsSendQueue", "Arn"]}}
 
 
 def test_roles_may_use_the_key_only_to_decrypt_and_generate_data_keys(template):
@@ -396,9 +451,92 @@ def test_the_bucket_blocks_public_access_expires_run_files_and_denies_non_tls(te
     assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     (rule,) = bucket["LifecycleConfiguration"]["Rules"]
     assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] <= 400
-    (policy,) = resources_of_type(template, "AWS::S3::BucketPolicy").values()
+    policy = template["Resources"]["ManifestBucketPolicy"]
     assert policy["Properties"]["Bucket"] == {"Ref": "ManifestBucket"}
     assert_denies_non_tls(policy["Properties"]["PolicyDocument"], "s3:*")
+    policies = {p["Properties"]["Bucket"]["Ref"] for p in resources_of_type(template, "AWS::S3::BucketPolicy").values()}
+    assert policies == set(resources_of_type(template, "AWS::S3::Bucket")), "every bucket has its policy"
+
+
+# ---------------------------------------------------------------------- the audit archive
+ARCHIVE = "AuditArchiveBucket"
+DELETES = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:DeleteBucket", "s3:BypassGovernanceRetention", "s3:PutLifecycleConfiguration")
+
+
+def archive_violations(template) -> list[tuple[str, str, str]]:
+    """Grants that could delete, overwrite the retention of, or read the archive's objects other than the archive's own put."""
+    found = []
+    for role in iam.roles(template):
+        for action, resource in iam.grants(template, role):
+            if resource != "*" and resource.split("/", 1)[0] != ARCHIVE:
+                continue
+            if any(iam.allows({(action, "*")}, forbidden, "*") for forbidden in DELETES):
+                found.append((role, action, resource))
+            elif action.startswith("s3:") and role != "ArchiveAuditFunction":
+                found.append((role, action, resource))
+    return found
+
+
+def test_the_archive_is_locked_in_compliance_mode_versioned_retained_and_encrypted(template):
+    bucket = template["Resources"][ARCHIVE]
+    props = bucket["Properties"]
+    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+    assert props["ObjectLockEnabled"] is True
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    # The floor for anything put without a retention of its own: the shortest profile's years, compliance mode.
+    from escalation.domain.profiles import PROFILES
+
+    default = props["ObjectLockConfiguration"]
+    assert default == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": min(p.retention_years for p in PROFILES.values())}},
+    }
+    manifests = template["Resources"]["ManifestBucket"]["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == manifests["PublicAccessBlockConfiguration"]  # all four blocks on
+    (rule,) = props["LifecycleConfiguration"]["Rules"]
+    assert rule["Transitions"] == [{"StorageClass": "GLACIER_IR", "TransitionInDays": 90}]
+    assert not {k for k in rule if "Expiration" in k}, "nothing expires archived entries: their locks say how long"
+
+
+def test_nobody_may_delete_or_overwrite_archived_entries(template):
+    assert archive_violations(template) == []
+    writers = {role for role in iam.roles(template) for a, r in iam.grants(template, role) if r.startswith(ARCHIVE)}
+    assert writers == {"ArchiveAuditFunction"}
+    document = template["Resources"]["AuditArchiveBucketPolicy"]["Properties"]["PolicyDocument"]
+    assert_denies_non_tls(document, "s3:*")
+    statements = {s.get("Sid"): s for s in document["Statement"]}
+    deletes = statements["DenyDeletingArchivedEntries"]
+    assert (deletes["Effect"], deletes["Principal"]) == ("Deny", "*") and "Condition" not in deletes
+    assert set(iam._listed(deletes["Action"])) == {"s3:DeleteObject", "s3:DeleteObjectVersion"}
+    overwrites = statements["DenyOverwritingArchivedEntries"]
+    assert (overwrites["Effect"], overwrites["Principal"], overwrites["Action"]) == ("Deny", "*", "s3:PutObject")
+    assert overwrites["Condition"] == {"Null": {"s3:if-none-match": "true"}}  # a put without If-None-Match
+    assert not [s for s in document["Statement"] if s["Effect"] == "Allow"]
+
+
+def test_the_archive_is_fed_in_batches_from_the_contacts_table_stream(template):
+    assert template["Resources"]["ContactsTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    (source,) = template["Resources"]["ArchiveAuditFunction"]["Properties"]["Events"].values()
+    assert source["Type"] == "DynamoDB"
+    props = source["Properties"]
+    assert props["Stream"] == {"Fn::GetAtt": ["ContactsTable", "StreamArn"]}
+    assert (props["BatchSize"], props["StartingPosition"], props["BisectBatchOnFunctionError"]) == (1000, "TRIM_HORIZON", True)
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": ["AuditArchiveDLQ", "Arn"]}}}
+    # The table keeps entries for AuditTableDays only: longer than any decision's look back (a redelivered event: 30 days).
+    days = template["Parameters"]["AuditTableDays"]
+    assert days["MinValue"] > 30 and days["Default"] >= days["MinValue"]
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["AUDIT_TABLE_DAYS"] == {"Ref": "AuditTableDays"}
+
+
+def test_the_archive_checks_fail_on_a_delete_right_or_a_second_writer(template):
+    broad = copy.deepcopy(template)
+    statements = broad["Resources"]["PlanRunFunction"]["Properties"]["Policies"][0]["Statement"]
+    statements.append({"Effect": "Allow", "Action": "s3:DeleteObject*", "Resource": {"Fn::Sub": "${AuditArchiveBucket.Arn}/*"}})
+    assert ("PlanRunFunction", "s3:DeleteObject*", "AuditArchiveBucket/*") in archive_violations(broad)
+    own = copy.deepcopy(template)
+    own["Resources"]["ArchiveAuditFunction"]["Properties"]["Policies"][0]["Statement"][0]["Action"].append("s3:DeleteObjectVersion")
+    assert ("ArchiveAuditFunction", "s3:DeleteObjectVersion", "AuditArchiveBucket/audit/*") in archive_violations(own)
 
 
 def test_every_queue_and_topic_denies_non_tls(template):
@@ -458,9 +596,9 @@ def test_the_checks_fail_on_a_sam_crud_policy_and_an_update_right_on_the_log(tem
     assert ("SendSmsFunction", "sqs:SendMessage*") not in wildcard_actions(crud)
 
     update = copy.deepcopy(template)
-    statements = update["Resources"]["QueueCallFunction"]["Properties"]["Policies"][0]["Statement"]
+    statements = update["Resources"]["RecordOutcomesFunction"]["Properties"]["Policies"][0]["Statement"]
     statements.append({"Effect": "Allow", "Action": ["dynamodb:UpdateItem"], "Resource": {"Fn::GetAtt": ["ContactsTable", "Arn"]}})
-    assert contact_log_violations(update) == [("QueueCallFunction", "dynamodb:UpdateItem", "ContactsTable")]
+    assert contact_log_violations(update) == [("RecordOutcomesFunction", "dynamodb:UpdateItem", "ContactsTable")]
 
 
 def test_the_checks_fail_on_wildcards_and_an_unencrypted_queue(template):

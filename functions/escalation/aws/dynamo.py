@@ -14,7 +14,7 @@ import time
 import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -42,14 +42,21 @@ from ..domain.model import (
     LegalState,
     Stage,
     Status,
+    audit_entry_kind,
     furthest,
 )
 from ..domain.progress import LadderProgress
 from ..domain.receipts import Receipt
+from . import batch_reads
+from .account_codec import NumberRecords, account_from_item
 from .clients import client
 
 REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 DUE_SHARDS = int(os.environ.get("DUE_SHARDS", "32"))
+# Days an audit entry stays in the contacts table (its TTL, `purge_at`): what the receipts' lookups and a redelivered
+# event's check need. The record kept for the profile's years is the archive's (escalation.service.archive), which
+# the table's stream feeds; each entry carries that retention as `retain_until`. template.yaml: AuditTableDays.
+AUDIT_TABLE_DAYS = int(os.environ.get("AUDIT_TABLE_DAYS", "35"))
 
 
 class Refused(Exception):
@@ -196,7 +203,8 @@ class ContactItem(Model):
     parts = NumberAttribute(null=True)  # SMS: message parts billed
     sms_message_id = UnicodeAttribute(null=True)  # SMS: SNS's message id, the by_sms_message_id index's key
     by_sms_message_id = ByMessageId()
-    purge_at = NumberAttribute(null=True)  # TTL (epoch seconds): retention by profile
+    purge_at = NumberAttribute(null=True)  # TTL (epoch seconds): AUDIT_TABLE_DAYS after the entry
+    retain_until = NumberAttribute(null=True)  # epoch seconds: the archive keeps it locked until then (the profile's retention)
 
 
 class EventEntryItem(Model):
@@ -218,7 +226,9 @@ class EventEntryItem(Model):
     fields = UnicodeAttribute()  # the event's own fields, JSON
     policy = UnicodeAttribute(null=True)
     arm = UnicodeAttribute(null=True)
-    purge_at = NumberAttribute(null=True)  # TTL (epoch seconds): retention by profile, as for contacts
+    profile = UnicodeAttribute(null=True)  # the account's, for the archive's partition
+    purge_at = NumberAttribute(null=True)  # TTL (epoch seconds), as for contacts
+    retain_until = NumberAttribute(null=True)  # the archive's retention, as for contacts
 
 
 class ReceiptEntryItem(Model):
@@ -236,7 +246,9 @@ class ReceiptEntryItem(Model):
     at = UnicodeAttribute()
     parts = NumberAttribute(null=True)
     price_usd = UnicodeAttribute(null=True)
-    purge_at = NumberAttribute(null=True)
+    profile = UnicodeAttribute(null=True)  # the account's, for the archive's partition
+    purge_at = NumberAttribute(null=True)  # TTL (epoch seconds), as for contacts
+    retain_until = NumberAttribute(null=True)  # the archive's retention, as for contacts
 
 
 CONTACTS_ONLY = ContactItem.key < EVENT_KEY_PREFIX  # digits sort before letters
@@ -249,6 +261,11 @@ class EventAlreadyRecorded(Refused):
 def _update(account_id: str, actions: list, condition: object = None) -> None:
     """UpdateItem without ReturnValues (PynamoDB's Model.update asks for the whole new item)."""
     AccountItem._get_connection().update_item(account_id, actions=actions, condition=condition, return_values="NONE")
+
+
+def table_purge_at(at: datetime) -> int:
+    """When an audit entry made at `at` leaves the contacts table (epoch seconds, its TTL); the archive keeps it."""
+    return int((at + timedelta(days=AUDIT_TABLE_DAYS)).timestamp())
 
 
 def shard_of(account_id: str) -> str:
@@ -421,8 +438,13 @@ def load(account_id: str) -> Account | None:
         return None
 
 
-def load_many(account_ids: Iterable[str]) -> list[Account]:
-    return [to_account(item) for item in AccountItem.batch_get(list(account_ids))]
+def load_many(account_ids: Iterable[str], records: NumberRecords | None = None) -> list[Account]:
+    """The enrolled accounts among `account_ids`, in that order: a BatchGetItem per hundred, each item decoded once
+    (escalation.aws.account_codec). `records` (escalation.aws.numbers.statuses) reads their numbers' suppression
+    records, each account decoded with its own (attaching them afterwards copies every account)."""
+    items = batch_reads.get_items(AccountItem._get_connection().connection.client, AccountItem.Meta.table_name, "account_id", account_ids)
+    numbers = records(item["phone"]["S"] for item in items) if records else {}
+    return [account_from_item(item, numbers.get(item["phone"]["S"])) for item in items]
 
 
 def due_account_ids(until: datetime, shards: int = DUE_SHARDS) -> list[str]:
@@ -556,7 +578,9 @@ def _event_item(event: AppliedEvent, retain_until: int) -> EventEntryItem:
         fields=json.dumps(event.fields, sort_keys=True, ensure_ascii=False, default=str),
         policy=event.policy,
         arm=event.arm,
-        purge_at=retain_until,
+        profile=event.profile,
+        purge_at=table_purge_at(event.occurred_at),
+        retain_until=retain_until,
     )
 
 
@@ -684,7 +708,8 @@ def _contact_item(contact: Contact, retain_until: int) -> ContactItem:
         task_expires_at=_iso(contact.expires_at),
         parts=contact.parts,
         sms_message_id=contact.provider_id if contact.action is Action.SMS and contact.provider_id not in (None, "unconfirmed") else None,
-        purge_at=retain_until,
+        purge_at=table_purge_at(contact.at),
+        retain_until=retain_until,
     )
 
 
@@ -761,7 +786,7 @@ def contact_of_message(message_id: str) -> tuple[str, str, str | None] | None:
     return None
 
 
-def record_receipt(account_id: str, contact_key: str, receipt: Receipt, retain_until: int) -> bool:
+def record_receipt(account_id: str, contact_key: str, receipt: Receipt, retain_until: int, profile: str | None = None) -> bool:
     """Append the receipt to the audit log; False if it is there already (a redelivered log batch)."""
     item = ReceiptEntryItem(
         account_id,
@@ -772,7 +797,9 @@ def record_receipt(account_id: str, contact_key: str, receipt: Receipt, retain_u
         at=_iso(receipt.at),
         parts=receipt.parts,
         price_usd=receipt.price_usd,
-        purge_at=retain_until,
+        profile=profile,
+        purge_at=table_purge_at(receipt.at),
+        retain_until=retain_until,
     )
     try:
         item.save(condition=ReceiptEntryItem.key.does_not_exist())
@@ -804,6 +831,7 @@ def _to_event(item: EventEntryItem) -> AppliedEvent:
         fields=json.loads(item.fields),
         policy=item.policy,
         arm=item.arm,
+        profile=item.profile,
     )
 
 
@@ -855,9 +883,132 @@ def _to_contact(item: ContactItem) -> Contact:
     )
 
 
+# ---------------------------------------------------------------- entries as the archive keeps them
+ENTRY_MODELS: dict[str, type[Model]] = {"contact": ContactItem, "event": EventEntryItem, "receipt": ReceiptEntryItem}
+
+
+def entry_record(image: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """An audit entry as DynamoDB wrote it (a stream record's NewImage) -> (its kind, its attributes as plain JSON).
+
+    Read through the entry's own model (PynamoDB), so the record holds exactly the attributes the log defines, under
+    the names it writes them with ("type" for an event's type)."""
+    kind = audit_entry_kind(image["key"]["S"])
+    return kind, ENTRY_MODELS[kind].from_raw_data(image).to_simple_dict(force=True)
+
+
+def _item_of(kind: str, record: dict[str, Any]) -> Any:
+    item = ENTRY_MODELS[kind]()
+    names = {a.attr_name for a in ENTRY_MODELS[kind].get_attributes().values()}
+    item.from_simple_dict({k: v for k, v in record.items() if k in names})
+    return item
+
+
+def contact_of_record(record: dict[str, Any]) -> Contact:
+    """The contact an archived record holds (the inverse of `entry_record` for contacts)."""
+    return _to_contact(_item_of("contact", record))
+
+
+def event_of_record(record: dict[str, Any]) -> AppliedEvent:
+    """The applied event an archived record holds."""
+    return _to_event(_item_of("event", record))
+
+
 def _conditional_failure(exc: Exception) -> bool:
     code = getattr(exc, "cause_response_code", None)
     if code == "ConditionalCheckFailedException":
         return True
     reasons = getattr(exc, "cancellation_reasons", None) or []
     return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+
+
+# ---------------------------------------------------------------- a batch's claims and records, in transactions
+# One TransactWriteItems carries up to 100 items: the claims of a batch's accounts, or the records of its contacts
+# (an entry and its account's update each), instead of a call per contact. All or nothing per transaction, so
+# a refusal anywhere sends the refused items down the one-at-a-time path (claim, record) with its finer answers,
+# and the rest commits in a second transaction.
+TRANSACTION_ITEMS = 100
+
+
+def claim_together(claims: list[tuple[str, list[str], int, frozenset[Status]]]) -> list[int]:
+    """Claim several accounts' keys, one update per account: (account id, keys, expected event_seq, allowed statuses).
+
+    The same conditions as `claim`, per account. Returns the indexes of the claims not made (refused, or left
+    after repeated conflicts): the caller asks `claim` about each of them for the reason.
+    """
+    ids = [account_id for account_id, *_ in claims]
+    if len(set(ids)) != len(ids):
+        raise ValueError("claim_together: one entry per account")
+
+    def update(transaction: TransactWrite, index: int) -> None:
+        account_id, keys, expected_seq, allowed = claims[index]
+        condition = (AccountItem.event_seq == expected_seq) & AccountItem.status.is_in(*[s.value for s in allowed])
+        for key in keys:
+            condition &= AccountItem.claims[key].does_not_exist()
+        transaction.update(AccountItem(account_id), actions=[AccountItem.claims[k].set("claimed") for k in keys], condition=condition)
+
+    return _transact_in_chunks(list(range(len(claims))), update, items_each=1)
+
+
+def record_together(records: list[tuple[Contact, LadderProgress, int, tuple[int, datetime | None]]]) -> list[int]:
+    """Append several contacts to the audit log and complete their claims: `record`'s fast path, up to 50 a transaction.
+
+    Each record is (contact, progress, retain_until, due) as for `record`, and at most one per account. Returns the
+    indexes not written by a transaction (an entry already present, an account that moved, conflicts): the caller
+    records each of them with `record`, which knows what to do in every one of those cases.
+    """
+    ids = [contact.account_id for contact, *_ in records]
+    if len(set(ids)) != len(ids):
+        raise ValueError("record_together: one record per account")
+
+    def put_and_update(transaction: TransactWrite, index: int) -> None:
+        contact, progress, retain_until, (seq, due_at) = records[index]
+        item = _contact_item(contact, retain_until)
+        transaction.save(item, condition=ContactItem.key.does_not_exist())
+        actions = _progress_actions(contact, progress) + _due_actions(contact.account_id, due_at)
+        condition = (AccountItem.claims[contact.key] == "claimed") & (AccountItem.event_seq == seq)
+        transaction.update(AccountItem(contact.account_id), actions=actions, condition=condition)
+
+    return _transact_in_chunks(list(range(len(records))), put_and_update, items_each=2)
+
+
+def _transact_in_chunks(indexes: list[int], add: Any, items_each: int) -> list[int]:
+    """Write `indexes` with `add(transaction, index)`, as many per transaction as fit; the indexes left unwritten."""
+    per_transaction = TRANSACTION_ITEMS // items_each
+    left: list[int] = []
+    for start in range(0, len(indexes), per_transaction):
+        left += _transact(indexes[start : start + per_transaction], add, items_each)
+    return left
+
+
+def _transact(indexes: list[int], add: Any, items_each: int) -> list[int]:
+    """One transaction over `indexes`: refused entries are left out and the rest tried again; conflicts are retried
+    a few times, then left to the caller too."""
+    for attempt in range(CONFLICT_RETRIES + 1):
+        if not indexes:
+            return []
+        try:
+            with TransactWrite(connection=AccountItem._get_connection().connection) as transaction:
+                for index in indexes:
+                    add(transaction, index)
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons or []
+            if refused := _refused_positions(reasons, len(indexes), items_each):
+                kept = [index for n, index in enumerate(indexes) if n not in refused]
+                return [index for n, index in enumerate(indexes) if n in refused] + _transact(kept, add, items_each)
+            if not any(r is not None and r.code == "TransactionConflict" for r in reasons):
+                raise
+            if attempt < CONFLICT_RETRIES:
+                time.sleep(0.05 * (attempt + 1) * (1 + random.random()))  # noqa: S311 - jitter, not security
+            continue
+        return []
+    return indexes  # still in conflict: one at a time, each with its own retries
+
+
+def _refused_positions(reasons: list, count: int, items_each: int) -> set[int]:
+    """Which entries a cancelled transaction refused. PynamoDB sends puts before updates: with two items per entry,
+    reason n is entry n's put and reason count + n its update."""
+    refused = set()
+    for position, reason in enumerate(reasons):
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            refused.add(position % count if items_each == 2 else position)
+    return refused

@@ -17,18 +17,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ..aws import dynamo, numbers, sms
 from ..aws.clients import certainly_not_done, transient_as_retryable
 from ..config import Settings
 from ..domain.ladder import decide
-from ..domain.model import CONTACTABLE, Action, ContactKey, Stage, Status
+from ..domain.model import CONTACTABLE, Account, Action, ContactKey, Stage, Status
 from ..domain.numbers import ClosedBecause
+from ..domain.strategy import Configuration
 from ..observability import count, count_by
 from . import configuration
 from .acts import ACTS
-from .audit import record_contact
+from .audit import Done, record_contact
 from .clock import contact_time
 from .context import context_for
 from .recovery import recover
@@ -72,34 +74,61 @@ class Request:
 def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
     config = configuration.for_run(request.run_id, settings.manifest_bucket)  # the run's own version
     # Claim first: the conditional write returns the account, so the usual path reads only the number's record.
+    account = claim_or_outcome(request, settings, config)
+    if isinstance(account, dict):
+        return account
+    # The number's record as it is now: a channel closed since the assessment (by another account's event) stops a
+    # text or call, and a wrong number is what makes a visit or a legal review due.
+    account = numbers.attach_one(account)
+    now = contact_time(request.as_of, settings)
+    if (reason := not_due_reason(request, account, now, config)) is not None:
+        dynamo.release(request.account_id, request.key)
+        return _skipped(request, reason)
+    done = act(request, account, now, settings, config)
+    if isinstance(done, dict):
+        return done
+    # From here the side effect has happened: a failure leaves the claim for recovery.
+    return record_contact(account, request.contact_key, request.stage, request.run_id, now, done, config)
+
+
+def claim_or_outcome(request: Request, settings: Settings, config: Configuration, recover_claimed: bool = True) -> Account | dict[str, Any]:
+    """Claim the request's key: the account as the claim found it, or the outcome when the claim was refused
+    (a duplicate, a crashed attempt's claim recorded as unconfirmed, an account changed or unknown).
+
+    `recover_claimed=False` leaves a claim found "claimed" alone (a duplicate, in flight): for a claim that may
+    still be followed by its send and record today; a later day's assessment recovers it if it never is."""
     allowed = CONTACTABLE if request.action is Action.SMS else {Status.ACTIVE}
     try:
-        account = dynamo.claim(request.account_id, request.key, request.event_seq, allowed)
+        return dynamo.claim(request.account_id, request.key, request.event_seq, allowed)
     except dynamo.ClaimLost as lost:
-        if lost.state == "done":
+        if lost.state == "done" or not recover_claimed:
             return {"account_id": request.account_id, "outcome": "duplicate", "key": request.key}
         return recover(lost.account, request.key, request.run_id, settings, config, as_of=request.as_of)
     except dynamo.UnknownAccount:
         return _skipped(request, "unknown_account")
     except dynamo.AccountChanged:
         return _skipped(request, "changed_since_assessment")
-    # The number's record as it is now: a channel closed since the assessment (by another account's event) stops a
-    # text or call, and a wrong number is what makes a visit or a legal review due.
-    account = numbers.attach_one(account)
-    now = contact_time(request.as_of, settings)
-    ctx = context_for(account, now, config)
-    mine = [d for d in decide(account, ctx) if d.rule == request.rule]
-    if not any(d.action is not None and d.key == request.key for d in mine):
-        # Still the same account, but not now: the window closed, a cap filled, the number was closed.
-        dynamo.release(request.account_id, request.key)
-        return _skipped(request, next((d.reason for d in mine if d.action is None), "not_due_at_send_time"))
-    key = request.contact_key
+
+
+def not_due_reason(request: Request, account: Account, now: datetime, config: Configuration) -> str | None:
+    """Why the ladder, decided again with the account as it is now, no longer makes this contact; None if it does."""
+    mine = [d for d in decide(account, context_for(account, now, config)) if d.rule == request.rule]
+    if any(d.action is not None and d.key == request.key for d in mine):
+        return None
+    # Still the same account, but not now: the window closed, a cap filled, the number was closed.
+    return next((d.reason for d in mine if d.action is None), "not_due_at_send_time")
+
+
+def act(request: Request, account: Account, now: datetime, settings: Settings, config: Configuration) -> Done | dict[str, Any]:
+    """Do the claimed side effect: what was done, or the outcome when the provider refused an opted-out number.
+
+    Raises when it failed; the claim is given back first if the failure certainly sent nothing."""
     try:
-        done = ACTS[request.action](account, key, request.stage, request.run_id, now, settings, config)
+        return ACTS[request.action](account, request.contact_key, request.stage, request.run_id, now, settings, config)
     except sms.SmsOptedOut:
         # The provider refused: the number opted out (replied STOP). Closed for every account that carries it.
         dynamo.release(request.account_id, request.key)
-        numbers.close_channel(account.phone, "sms", ClosedBecause.OPTED_OUT, ctx.today, "provider")
+        numbers.close_channel(account.phone, "sms", ClosedBecause.OPTED_OUT, context_for(account, now, config).today, "provider")
         return _skipped(request, "opted_out_at_provider")
     except Exception as exc:
         if isinstance(exc, sms.SmsThrottled | sms.SmsFailed):
@@ -110,8 +139,6 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
         # Anything else (a timeout, a crash) may have happened after the provider accepted: the claim
         # stays, and the retry or the next run records it as unconfirmed instead of sending again.
         raise
-    # From here the side effect has happened: a failure leaves the claim for recovery.
-    return record_contact(account, key, request.stage, request.run_id, now, done, config)
 
 
 def _skipped(request: Request, reason: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from .context import context_for
 from .dispatch import count_dispatches
 from .due_shards import shards_to_read
 from .legal import tend_review
+from .queued import QUEUED_ACTIONS, claim_and_queue, record_queued
 from .recovery import recover_stale_claims
 
 
@@ -58,9 +59,14 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
     config = configuration.for_run(run_id, settings.manifest_bucket)
     decisions: list[dict[str, Any]] = []
     reasons: Counter[str] = Counter()
-    for account in _load(account_ids, now, run_id, as_of, settings, config, reasons):
+    accounts = {a.account_id: a for a in _load(account_ids, now, run_id, as_of, settings, config, reasons)}
+    for account in accounts.values():
         decisions += _decide(account, context_for(account, now, config), run_id, as_of, reasons)
-    return _emit(run_id, batch, len(account_ids), decisions, reasons, settings)
+    emitted = _emit(run_id, batch, len(account_ids), decisions, reasons, settings)
+    # Calls and visits are claimed and queued last, after every other write of the assessment (queued.py says why).
+    queued, settled = claim_and_queue(accounts, emitted.pop("decisions"), settings, config)
+    legal = [d for d in decisions if d["action"] == "legal_review"]
+    return emitted | {"decisions": queued + legal, "settled": settled}
 
 
 def _load(
@@ -68,7 +74,7 @@ def _load(
 ) -> list[Account]:
     """The batch's accounts with their numbers' records, as the passing days leave them (promises, holds, reviews)."""
     ready = []
-    for account in numbers.attach(dynamo.load_many(account_ids)):
+    for account in dynamo.load_many(account_ids, records=numbers.statuses):
         ctx = context_for(account, now, config)
         # Recovery, kept apart from deciding: a dispatch that crashed on an earlier day left its claim.
         if recovered := recover_stale_claims(account, ctx.today, run_id, settings, config, as_of):
@@ -129,7 +135,7 @@ def _emit(
         "skip_reasons": dict(reasons),
     }
     manifests.write_json(settings.manifest_bucket, f"runs/{run_id}/batches/{batch:05d}.json", summary)
-    return {"run_id": run_id, "batch": batch, "decisions": [d for d in decisions if d["action"] != "sms"]}
+    return {"run_id": run_id, "batch": batch, "decisions": [d for d in decisions if d["action"] in QUEUED_ACTIONS]}
 
 
 def _by_strategy(decisions: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -141,10 +147,14 @@ def _by_strategy(decisions: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 
 def record_outcomes(run_id: str, batch: int, outcomes: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
-    """What each dispatch of a batch did; failed ones (caught per account) are listed by account and error.
+    """Record the calls and visits the batch's branches queued, then what each dispatch of the batch did; failed ones
+    (caught per account) are listed by account and error.
 
     A failed account stays due, so the next run retries it; the run report lists it meanwhile.
     """
+    if any(isinstance(o, dict) and o.get("outcome") == "queued" for o in outcomes):
+        recorded = iter(record_queued(outcomes, settings, configuration.for_run(run_id, settings.manifest_bucket)))
+        outcomes = [next(recorded) if isinstance(o, dict) and o.get("outcome") == "queued" else o for o in outcomes]
     counts = Counter(str(o.get("outcome", "unknown")) for o in outcomes if isinstance(o, dict))
     failed = [
         {"account_id": o.get("account_id"), "error": (o.get("error") or {}).get("Error", "unknown")}
