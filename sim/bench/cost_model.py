@@ -315,6 +315,11 @@ def _function_usage(run: RunCounts, sizes: ItemSizes, deployment: Deployment, fu
     )
 
 
+def function_usage(run: RunCounts, sizes: ItemSizes, deployment: Deployment, functions: Iterable[str]) -> Usage:
+    """The Lambda, DynamoDB, SQS and S3 usage of these functions in the measured run (sim.bench.monthly uses it)."""
+    return _function_usage(run, sizes, deployment, functions)
+
+
 def run_fixed_usage(run: RunCounts, sizes: ItemSizes, deployment: Deployment) -> Usage:
     """What every run costs whatever its size: the once-per-run functions, the parent's own transitions, reading the manifest."""
     own = _function_usage(run, sizes, deployment, run.functions(RUN))

@@ -52,10 +52,6 @@ def run_counts(run: DailyRun, deployment: cost_model.Deployment, handler_times: 
     for inv in run.counter.invocations:
         by_function[inv.function].append(inv)
     shape = daily_run_shape()
-    # The sender paces itself per message: an invocation (a batch from the outbox) waits once per message it sends.
-    sender = shape.actions.get("sms")
-    messages_per_batch = run.outbox_messages / max(len(by_function.get(sender, [])), 1) if sender else 0.0
-    pacing_ms = {sender: sms_pacing_ms() * messages_per_batch} if sender else {}
     duration = {}
     for function, invocations in by_function.items():
         calls: Counter[tuple[str, str]] = Counter()
@@ -63,7 +59,7 @@ def run_counts(run: DailyRun, deployment: cost_model.Deployment, handler_times: 
             calls.update(inv.calls)
         mean_calls = {k: n / len(invocations) for k, n in calls.items()}
         own = handler_times.get(function) or HandlerTime(statistics.fmean(i.code_cpu_ms for i in invocations), 0.0)
-        idle = max(own.idle_ms, pacing_ms.get(function, 0.0))
+        idle = own.idle_ms  # nothing waits on purpose: the releaser paces the texts (escalation.service.release)
         duration[function] = cost_model.modelled_duration_ms(own.code_cpu_ms, mean_calls, deployment.memory_of(function), idle)
     return RunCounts(
         due_accounts=run.accounts,
@@ -77,19 +73,6 @@ def run_counts(run: DailyRun, deployment: cost_model.Deployment, handler_times: 
         assess_function=shape.assess,
         outbox_messages=run.outbox_messages,
     )
-
-
-def sms_pacing_ms(template: dict[str, Any] | None = None) -> float:
-    """How long a deployed SMS sender holds each send beyond the Publish round trip (ms), by the template's defaults.
-
-    The sender paces itself to SmsSenders / SmsPerSecond seconds per send (escalation.service.dispatch.pace);
-    the local stack sets SmsPerSecond so high that it never waits, so the harness cannot measure this.
-    """
-    parameters = (template or load_template()).get("Parameters", {})
-    if "SmsSenders" not in parameters or "SmsPerSecond" not in parameters:
-        return 0.0
-    per_send_ms = 1000 * float(parameters["SmsSenders"]["Default"]) / float(parameters["SmsPerSecond"]["Default"])
-    return max(per_send_ms - cost_model.api_latency_ms("sns", "Publish"), 0.0)
 
 
 def harness_counts(counts: RunCounts, run: DailyRun) -> RunCounts:
@@ -126,8 +109,9 @@ def cost_figures(counts: RunCounts, run: DailyRun, deployment: cost_model.Deploy
             "cloudwatch_logs_per_1000_due_usd": logs,
             "total_with_cloudwatch_logs_per_1000_due_usd": at_design["total"] * 1000 / DESIGN_DUE_PER_DAY + logs,
             "log_bytes_per_due_account": run.log_bytes / max(run.accounts, 1),
-            "not_modelled": "EventBridge Scheduler (5 invocations a day), storage (DynamoDB, S3), KMS (AWS-owned keys), "
-            "Express children's CloudWatch logging (off by default), data transfer",
+            "not_modelled": "here: storage, fixed monthly costs, the channels (events, receipts), the archive, X-Ray, KMS, AppConfig: "
+            "all of them are in the steady-state figures (sim.bench.monthly.steady_state_figures: "
+            "cost_per_1000_due_accounts_steady_state_usd, monthly_cost_usd)",
             "daily_usage_at_1000_due": cost_model.daily_usage(counts, sizes, deployment, 1000).as_dict(),
             "lambda_duration_ms_modelled": {k: round(v, 1) for k, v in counts.duration_ms.items()},
             "express_child_duration_ms_modelled": round(counts.child_duration_at(deployment.inline_max_concurrency), 1),
@@ -138,7 +122,6 @@ def cost_figures(counts: RunCounts, run: DailyRun, deployment: cost_model.Deploy
             "assumptions": {
                 "api_latency_ms": {"/".join(k) if isinstance(k, tuple) else k: v for k, v in cost_model.API_LATENCY_MS.items()},
                 "sdk_cpu_ms_per_call": cost_model.SDK_CPU_MS_PER_CALL,
-                "sms_sender_pacing_ms": sms_pacing_ms(),
                 "full_vcpu_mb": cost_model.FULL_VCPU_MB,
                 "alternative_states_per_account_day": f"{cost_model.ALTERNATIVE_STATES_PER_DAY} + one per action",
                 "prices": "infra/prices.json (re-check before quoting)",

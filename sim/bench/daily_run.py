@@ -29,6 +29,7 @@ class DailyRun:
     seconds: float  # the state machine's run, then the SMS senders working through the outbox
     run_seconds: float  # the state machine's run alone
     outbox_messages: int  # SMS messages the senders took from the outbox
+    event_source_batches: int  # batches the SQS event sources delivered (each a ReceiveMessage and a DeleteMessageBatch in AWS)
     load_seconds: float
     report: dict[str, Any]
     contacted_accounts: int
@@ -62,7 +63,9 @@ def measure_daily_run(n_accounts: int, seed: int = SEED, as_of: str = RUN_AS_OF)
             result = stack.run_state_machine("DailyRunStateMachine", {"as_of": as_of, "group": "bench"}, name=run_id, timeout=7200)
             run_seconds = time.perf_counter() - started
             # The senders then work through the SMS outbox (in AWS they start as soon as the run posts).
+            batches_before = stack.event_source_batches
             outbox_messages = stack.poll_queues()
+            event_source_batches = stack.event_source_batches - batches_before
             seconds = time.perf_counter() - started
         if result["status"] != "SUCCEEDED":
             raise RuntimeError(f"daily run {result['status']}: {result.get('cause', '')[:300]}")
@@ -76,6 +79,7 @@ def measure_daily_run(n_accounts: int, seed: int = SEED, as_of: str = RUN_AS_OF)
             seconds=seconds,
             run_seconds=run_seconds,
             outbox_messages=outbox_messages,
+            event_source_batches=event_source_batches,
             load_seconds=load_seconds,
             report=json.loads(result.get("output") or "{}"),
             contacted_accounts=len({c.account_id for c in contacts}),

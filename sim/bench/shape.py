@@ -57,10 +57,11 @@ def daily_run_shape() -> RunShape:
                 walk(state["ItemProcessor"]["States"], cost_model.BATCH if role == cost_model.RUN else cost_model.ACTION)
 
     walk(asl["States"], cost_model.RUN)
-    # SMS leave the run through the outbox: its consumer (an SQS event source) sends them, per batch of messages.
+    # SMS leave the run through the outbox; the releaser moves them to the send queue, whose consumer (an SQS event
+    # source) sends them, per batch of messages.
     for logical, res in resources_of_type(template, "AWS::Serverless::Function").items():
         for source in res["Properties"].get("Events", {}).values():
-            if source["Type"] == "SQS" and source["Properties"]["Queue"] == {"Fn::GetAtt": ["SmsOutbox", "Arn"]}:
+            if source["Type"] == "SQS" and source["Properties"]["Queue"] == {"Fn::GetAtt": ["SmsSendQueue", "Arn"]}:
                 roles[logical], actions["sms"] = cost_model.OUTBOX, logical
     child = next(s for s in asl["States"].values() if s.get("ItemProcessor", {}).get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED")
     assess = function_of(child["ItemProcessor"]["States"][child["ItemProcessor"]["StartAt"]]) or "AssessAccountsFunction"
