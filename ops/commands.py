@@ -23,7 +23,7 @@ from escalation.domain.phones import mask_phone
 from escalation.domain.receipts import delivery_of
 from escalation.domain.windows import local_day, zones_for
 
-OPS_SOURCE = "collections.ops"  # escalation.contract.OPS_SOURCE; the bus rule admits it
+OPS_SOURCE = "collections.ops"  # escalation.contract.OPS_SOURCE; the bus policy lets only OperatorsPrincipalArn put it
 # Outcomes agents and field teams report (`outcome call|visit`): the event type, the outcomes the contract takes,
 # and the one that is a conversation, in which a promise to pay can be made.
 OUTCOME_EVENTS = {"call": "call_outcome", "visit": "visit_outcome"}
@@ -179,7 +179,8 @@ class Ops:
         if task_id is not None and kind != "call":
             raise OpsError("task: only a call outcome names the task it answers")
         at = self.now()
-        fields: dict[str, Any] = {"outcome": outcome} | ({"task_id": task_id} if task_id is not None else {})
+        # "manual": entered by hand, so the ingest takes it only from the operators' source (escalation.contract.check_source).
+        fields: dict[str, Any] = {"outcome": outcome, "manual": True} | ({"task_id": task_id} if task_id is not None else {})
         details = [self._detail(OUTCOME_EVENTS[kind], account_id, at, fields)]
         _check(details[0], "")
         promised: PromiseToPayEvent | None = None

@@ -32,6 +32,7 @@ from .domain.windows import require_common_daytime
 
 SOURCE = "lender.core"
 OPS_SOURCE = "collections.ops"  # the ops CLI: reviewers' decisions and operator holds
+INBOUND_SOURCE = "sms.inbound"  # ForwardRepliesFunction: borrowers' replies to texts
 BUS_NAME = "borrower-events"
 
 
@@ -387,6 +388,7 @@ class CallOutcomeEvent(BorrowerEventBase):
     type: Literal["call_outcome"]
     outcome: Literal["reached", "no_answer", "refused", "wrong_number"]
     task_id: TaskId | None = None  # the call task it answers (its task_id), when known
+    manual: bool | None = None  # entered by hand (the ops CLI): only from collections.ops (SENDERS below)
 
 
 class ContactUpdatedEvent(BorrowerEventBase):
@@ -399,6 +401,7 @@ class ContactUpdatedEvent(BorrowerEventBase):
 class VisitOutcomeEvent(BorrowerEventBase):
     type: Literal["visit_outcome"]
     outcome: Literal["met", "not_home", "refused"]
+    manual: bool | None = None  # entered by hand (the ops CLI): only from collections.ops (SENDERS below)
 
 
 class LegalDecisionEvent(BorrowerEventBase):
@@ -574,6 +577,52 @@ def to_domain(event: BorrowerEventBase) -> dict[str, Any]:
     detail = as_detail(event)
     del detail["event_id"], detail["occurred_at"]
     return {"type": detail.pop("type"), **detail}
+
+
+# ---------------------------------------------------------------------- who may send what (issue 19)
+# The bus's resource policy binds each source to its sender (template.yaml, BorrowerEventBus*Policy); the ingest
+# binds event types to sources. collections.ops (the operators) alone may put a legal_decision, a pause (hold_placed
+# or hold_lifted with reason "paused") and an outcome entered by hand ("manual": true); besides those, it may put only
+# what an agent reports through the ops CLI: call and visit outcomes and the promise (or plan) made in the conversation,
+# and the synthetic account `ops smoke` enrols (product "smoke").
+# sms.inbound (the product's own forwarder) puts only sms_reply. Everything else comes from lender.core.
+OPS_TYPES = frozenset(
+    {"legal_decision", "hold_placed", "hold_lifted", "call_outcome", "visit_outcome", "promise_to_pay", "payment_plan_agreed"}
+)
+INBOUND_TYPES = frozenset({"sms_reply"})
+SMOKE_PRODUCT = "smoke"  # `python -m ops smoke` enrols one synthetic account of this product from collections.ops
+
+
+def operators_only(detail: dict[str, Any]) -> str | None:
+    """What makes this event (a detail, or its parsed form's as_detail) the operators' alone; None if it is not."""
+    kind = detail.get("type")
+    if kind == "legal_decision":
+        return "a legal_decision"
+    if kind in ("hold_placed", "hold_lifted") and detail.get("reason") == "paused":
+        return f"an operator's pause ({kind} with reason paused)"
+    if kind in ("call_outcome", "visit_outcome") and detail.get("manual") is True:
+        return f"a manually entered {kind}"
+    return None
+
+
+def default_source(detail: dict[str, Any]) -> str:
+    """The source a sender puts this event with: collections.ops for the operators' own events, else lender.core."""
+    return OPS_SOURCE if operators_only(detail) else SOURCE
+
+
+def check_source(source: Any, event: BorrowerEventBase) -> None:
+    """Raise ContractError ("source: ...") when the event may not come from this source (the envelope's `source`)."""
+    detail = as_detail(event)
+    said = _printable(_REPR.repr(source)) if source is not None else "an event with no source"
+    if (what := operators_only(detail)) and source != OPS_SOURCE:
+        raise ContractError(f"source: {what} must come from the operators' source {OPS_SOURCE}, not {said}")
+    smoke = isinstance(event, NewAccountEvent) and event.account.product == SMOKE_PRODUCT  # `ops smoke`'s synthetic account
+    if source == OPS_SOURCE and event.type not in OPS_TYPES and not smoke:
+        raise ContractError(f"source: {OPS_SOURCE} may not put {event.type} (only {', '.join(sorted(OPS_TYPES))}); it comes from {SOURCE}")
+    if source == OPS_SOURCE and event.type in ("hold_placed", "hold_lifted") and (reason := detail.get("reason")) != "paused":
+        raise ContractError(f"source: {OPS_SOURCE} places and lifts only pauses (reason paused); a {reason} hold comes from {SOURCE}")
+    if source == INBOUND_SOURCE and event.type not in INBOUND_TYPES:
+        raise ContractError(f"source: {INBOUND_SOURCE} puts only sms_reply, not {event.type}")
 
 
 def envelope_example(detail: dict[str, Any], bus: str = BUS_NAME) -> dict[str, Any]:

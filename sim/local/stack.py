@@ -275,7 +275,12 @@ class LocalStack:
             self.attrs[(logical, "QueueName")] = name
 
     def _create_event_buses(self) -> None:
-        """Custom buses and their rules; a rule's targets are queues (moto delivers to SQS)."""
+        """Custom buses and their rules; a rule's targets are queues (moto delivers to SQS).
+
+        The buses' resource policies (AWS::Events::EventBusPolicy: which principal may put which source) are not
+        created: moto does not evaluate them on PutEvents, and every local call runs as one principal. The ingest's own
+        check binds event types to sources (escalation.contract.check_source), which the local tests exercise; the
+        policy's statements are pinned by tests/unit/test_security_template.py."""
         events = boto3.client("events", region_name=REGION)
         for logical, res in resources_of_type(self.template, "AWS::Events::EventBus").items():
             name = resolve(res["Properties"]["Name"], self.refs, self.attrs)

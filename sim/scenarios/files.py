@@ -187,7 +187,7 @@ def _account(raw: Any, item: str, fail: Callable[[str, str], ScenarioError], def
 
 def _event(event: Any, item: str, fail: Callable[[str, str], ScenarioError], profile: str, known: Counter[str]) -> dict[str, Any]:
     """An event whose detail the contract accepts, about a known account, from a known sender."""
-    from escalation.contract import EVENT_MODELS, ContractError, parse_event
+    from escalation.contract import EVENT_MODELS, ContractError, default_source, parse_event
 
     if not isinstance(event, dict):
         raise fail(item, "must be an object")
@@ -199,7 +199,7 @@ def _event(event: Any, item: str, fail: Callable[[str, str], ScenarioError], pro
     for key in event:
         if key not in EVENT_KEYS and key not in fields:
             raise fail(f"{item}.{_shown_key(key)}", f"unexpected field for {kind}")
-    source = event.get("source", "lender.core")
+    source = event["source"] if "source" in event else default_source(event)
     if source not in SOURCES:
         raise fail(f"{item}.source", f"must be one of {', '.join(SOURCES)}")
     if "principal" in event and (source != "collections.ops" or not isinstance(event["principal"], str) or not event["principal"]):

@@ -108,11 +108,16 @@ class Replay:
 
     def apply(self, event: dict[str, Any], instant: datetime) -> None:
         """Deliver one event the way its sender would: the lender's core system (or the ops CLI) with PutEvents on the
-        borrower bus; a borrower's reply through two-way SMS, its topic and the forwarder (sim/local/carrier.py)."""
+        borrower bus, with the event's `source` (by default escalation.contract.default_source: collections.ops for a
+        legal decision, a pause or a manual outcome, else lender.core; the ingest refuses the operators' events from any
+        other); a borrower's reply through two-way SMS, its topic and the forwarder (sim/local/carrier.py). The event's
+        `principal` is not used yet (issue 19, item 2: the authenticated caller of the operators' path)."""
+        from escalation.contract import default_source
+
         self.carrier.deliver(instant)
         detail = bus_detail(event, instant, f"{self.scenario.name[:40]}#{len(self.event_log)}", self.scenario.profile)
         bus = self.stack.refs["BorrowerEventBus"]
-        source = event.get("source", "lender.core")
+        source = event["source"] if "source" in event else default_source(detail)  # collections.ops for decisions, pauses, manual outcomes
         entry = {"Source": source, "DetailType": event["type"], "Detail": json.dumps(detail), "EventBusName": bus}
         if event["type"] == "sms_reply":
             inbound_id = hashlib.sha256(detail["event_id"].encode()).hexdigest()[:32]

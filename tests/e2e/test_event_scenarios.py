@@ -56,6 +56,7 @@ NOOP_RESOLVE_AT, DISPUTE_AT, RESOLVE_AT = "2026-03-01T06:00:00Z", "2026-03-04T06
 OPT_OUT_AT, CEASE_AT = "2026-03-02T06:00:00Z", "2026-03-02T06:00:00Z"
 LATER_DISPUTE_AT, LATER_RESOLVE_AT, SETTLED_AT = "2026-03-03T06:00:00Z", "2026-03-04T06:00:00Z", "2026-03-05T06:00:00Z"
 NOT_HOME_AT, EARLY_DECISION_AT, DECISION_AT = "2026-03-01T06:00:00Z", "2026-03-02T06:00:00Z", "2026-03-03T06:00:00Z"
+CORE_DECISION_AT = "2026-03-03T05:00:00Z"  # after the run that opens the review (02:00Z), before the operators' decision
 ENROLL_AT = "2026-03-01T06:00:00Z"
 
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -150,6 +151,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         + [
             # Before any review is waiting: rejected, naming the field.
             {"at": EARLY_DECISION_AT, "type": "legal_decision", "account_id": "APPROVE", "decision": "approve"},
+            # A review waits, but the approval comes from the lender's core system, not the operators: rejected (issue 19).
+            {"at": CORE_DECISION_AT, "type": "legal_decision", "account_id": "APPROVE", "decision": "approve", "source": "lender.core"},
             {"at": DECISION_AT, "type": "legal_decision", "account_id": "APPROVE", "decision": "approve"},
             {"at": DECISION_AT, "type": "legal_decision", "account_id": "REJECT", "decision": "reject"},
         ],
@@ -370,9 +373,19 @@ def test_no_legal_review_without_a_visit_outcome(runs):
 # ---------------------------------------------------------------------- legal_decision
 def test_a_legal_decision_with_no_review_waiting_is_rejected(runs):
     run = runs("legal_decision")
-    early, decision = run.notes("APPROVE", "legal_decision")
+    early, _, decision = run.notes("APPROVE", "legal_decision")
     assert early.startswith("rejected: ") and "account_id" in early
     assert decision == "applied"
+
+
+def test_a_legal_decision_from_the_core_system_is_rejected_and_refers_nothing(runs):
+    """Only the operators' source may decide a review: the same approval from lender.core, with a review waiting, is
+    rejected with the reason, and the account is referred only after the operators' own approval (issue 19)."""
+    run = runs("legal_decision")
+    _, core, _ = run.notes("APPROVE", "legal_decision")
+    assert core == "rejected: source: a legal_decision must come from the operators' source collections.ops, not 'lender.core'"
+    [referral] = run.of("APPROVE", "legal_referral")
+    assert utc(referral["at"]) >= utc(DECISION_AT) > utc(CORE_DECISION_AT)
 
 
 def test_approval_hands_the_account_to_legal_and_then_silence(runs):

@@ -65,6 +65,7 @@ def test_json_prints_the_events_put_in_order(harness, capsys):
     put = json.loads(capsys.readouterr().out)
     assert [e["type"] for e in put] == ["visit_outcome", "promise_to_pay"]
     assert put[0]["outcome"] == "met" and put[0]["event_id"].startswith("ops-") and put[0]["occurred_at"] == put[1]["occurred_at"]
+    assert put[0]["manual"] is True and "manual" not in put[1]  # the outcome is entered by hand: taken only from collections.ops
     assert put[1]["event_id"] == put[0]["event_id"] + "-promise"  # after the outcome in the audit log (same instant)
     assert (put[1]["amount"], put[1]["promised_date"], put[1]["account_id"]) == ("120.50", "2027-04-01", "VISIT")
     assert stack.poll_queues() == 2

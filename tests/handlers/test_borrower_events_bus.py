@@ -115,3 +115,69 @@ def test_the_bus_only_routes_expected_sources_and_types(stack, detail_type, sour
     put(stack, event("payment", "x-1", amount="1050.00"), detail_type=detail_type, source=source)
     assert account() == before
     assert stack.queue_messages("RejectedEventsQueue") == []
+
+
+# ---------------------------------------------------------------------- who may send what (issue 19)
+OPS_ONLY = "must come from the operators' source collections.ops"
+PAUSE = "source: an operator's pause ({} with reason paused) " + OPS_ONLY
+MANUAL = "source: a manually entered {} " + OPS_ONLY
+
+
+@pytest.mark.parametrize(
+    ("detail", "source", "reason"),
+    [
+        (event("legal_decision", "ld-1", decision="approve"), "lender.core", f"source: a legal_decision {OPS_ONLY}, not 'lender.core'"),
+        (event("legal_decision", "ld-2", decision="reject"), "sms.inbound", f"source: a legal_decision {OPS_ONLY}, not 'sms.inbound'"),
+        (event("hold_placed", "pause-1", reason="paused"), "lender.core", PAUSE.format("hold_placed")),
+        (event("hold_lifted", "resume-1", reason="paused"), "lender.core", PAUSE.format("hold_lifted")),
+        (event("call_outcome", "manual-1", outcome="refused", manual=True), "lender.core", MANUAL.format("call_outcome")),
+        (event("visit_outcome", "manual-2", outcome="met", manual=True), "lender.core", MANUAL.format("visit_outcome")),
+        (event("payment", "ops-pay-1", amount="1050.00"), "collections.ops", "source: collections.ops may not put payment"),
+        (event("hold_placed", "ops-hold-1", reason="attorney"), "collections.ops", "source: collections.ops places and lifts only pauses"),
+        (event("call_outcome", "inbound-1", outcome="refused"), "sms.inbound", "source: sms.inbound puts only sms_reply, not call_outcome"),
+    ],
+)
+def test_an_event_from_a_source_that_may_not_send_it_is_rejected_and_changes_nothing(stack, detail, source, reason):
+    from escalation.aws import dynamo
+
+    before = account()
+    put(stack, detail, source=source)
+    assert account() == before
+    assert dynamo.last_event("A") is None
+    [rejected] = stack.queue_messages("RejectedEventsQueue")
+    assert rejected["reason"].startswith(reason), rejected["reason"]
+    assert json.loads(rejected["event"])["source"] == source  # the whole EventBridge event is kept
+
+
+def test_the_operators_source_may_pause_resume_and_enter_outcomes_by_hand(stack):
+    put(stack, event("hold_placed", "pause-1", reason="paused", requested_by="ops.li"), source="collections.ops")
+    assert "paused" in account().holds
+    put(stack, event("hold_lifted", "resume-1", at="2026-03-05T05:00:00+00:00", reason="paused"), source="collections.ops")
+    assert "paused" not in account().holds
+    put(stack, event("call_outcome", "manual-1", at="2026-03-05T06:00:00+00:00", outcome="refused", manual=True), source="collections.ops")
+    put(stack, event("call_outcome", "dialer-1", at="2026-03-05T07:00:00+00:00", outcome="no_answer"), source="lender.core")
+    assert set(account().events_seen) == {"pause-1", "resume-1", "manual-1", "dialer-1"}
+    assert stack.queue_messages("RejectedEventsQueue") == []
+
+
+def test_a_legal_decision_from_the_operators_passes_the_source_check(stack):
+    """From collections.ops the decision reaches the review's own checks (here: none waits); the approval that refers
+    is in tests/e2e/test_event_scenarios.py (legal_decision)."""
+    put(stack, event("legal_decision", "ld-1", decision="approve"), source="collections.ops")
+    [rejected] = stack.queue_messages("RejectedEventsQueue")
+    assert rejected["reason"].startswith("account_id: no legal review is waiting")
+
+
+def test_the_operators_source_may_enrol_only_the_smoke_checks_synthetic_account(stack):
+    from escalation.aws import dynamo
+
+    def new_account(account_id: str, product: str) -> dict:
+        enrolment = {"account_id": account_id, "phone": "+8613800138003", "balance": "1.00", "currency": "CNY",
+                     "due_date": "2026-03-06", "product": product}  # fmt: skip
+        return {**event("new_account", f"enrol-{account_id}", account=enrolment), "account_id": account_id}
+
+    put(stack, new_account("SMOKE-1", "smoke"), source="collections.ops")
+    put(stack, new_account("REAL-1", "default"), source="collections.ops")
+    assert dynamo.load("SMOKE-1") is not None and dynamo.load("REAL-1") is None
+    [rejected] = stack.queue_messages("RejectedEventsQueue")
+    assert rejected["reason"].startswith("source: collections.ops may not put new_account")

@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escalation.contract import EVENT_TYPES, ContractError, parse_event
+from escalation.contract import EVENT_TYPES, ContractError, default_source, parse_event
 from sim.local.stack import ACCOUNT, REGION, LocalStack, sqs_record
 from tests.support import enroll
 
@@ -271,7 +271,8 @@ def inputs(draw: st.DrawFn) -> dict[str, Any]:
         return {"via": "bus", "detail": detail, "detail_type": draw(st.sampled_from(EVENT_TYPES)), "source": draw(SOURCES)}
     if way == "inapplicable":
         detail, reason = draw(inapplicable_details())
-        return {"via": "bus", "detail": detail, "detail_type": detail["type"], "source": "lender.core", "reason": reason}
+        source = default_source(detail)  # a decision from the operators: rejected for the review, not its source
+        return {"via": "bus", "detail": detail, "detail_type": detail["type"], "source": source, "reason": reason}
     if way == "not json":
         return raw_body(draw(NOT_JSON))
     if way == "not an object":

@@ -78,8 +78,8 @@ FIELDS = {
     "dispute_resolved": {},
     "opt_out": {"channel": "sms"},
     "cease_contact": {},
-    "call_outcome": {"outcome": "no_answer", "task_id": "A-1#2026-03-04#call#early_call"},
-    "visit_outcome": {"outcome": "refused"},
+    "call_outcome": {"outcome": "no_answer", "task_id": "A-1#2026-03-04#call#early_call", "manual": False},
+    "visit_outcome": {"outcome": "refused", "manual": False},
     "legal_decision": {"decision": "approve", "reviewer": "li.wei"},
     "new_account": {"account": ACCOUNT},
     "contact_updated": {"phone": "+8613800138001"},
@@ -109,6 +109,7 @@ KIND = {
     "task_id": "task_id",
     "installments": "installments",
     "text": "reply_text",
+    "manual": "optional_bool",
 }
 ACCOUNT_KIND = {
     "account_id": "id",
@@ -437,6 +438,7 @@ def bad_value(kind: str, allowed: tuple[Any, ...] = ()) -> st.SearchStrategy[Any
         "zone": lambda: ZONES,
         "locale": lambda: LOCALES,
         "bool": lambda: BOOLS,
+        "optional_bool": lambda: BOOLS.filter(lambda v: v is not None),
     }[kind]()
 
 

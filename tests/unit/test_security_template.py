@@ -569,6 +569,82 @@ def test_the_bus_rule_accepts_only_the_expected_sources(template):
     assert rule["Properties"]["EventPattern"]["source"] == ["lender.core", "collections.ops", "sms.inbound"]
 
 
+ACCOUNT_ROOT = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+ANY_OF_THE_ACCOUNT = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:*"}
+
+
+def bus_statements(template) -> dict[str, dict]:
+    policies = resources_of_type(template, "AWS::Events::EventBusPolicy")
+    for policy in policies.values():
+        assert policy["Properties"]["EventBusName"] == {"Ref": "BorrowerEventBus"}
+        statement = policy["Properties"]["Statement"]
+        assert statement["Action"] == "events:PutEvents" and statement["Resource"] == {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]}
+    return {p["Properties"]["StatementId"]: p["Properties"]["Statement"] for p in policies.values()}
+
+
+def test_the_bus_policy_binds_each_source_to_its_sender(template):
+    """Issue 19: lender.core only from CoreSystemPrincipalArn, collections.ops only from OperatorsPrincipalArn, sms.inbound
+    only from the forwarder's role, no other source at all; each parameter empty means the account (its root)."""
+    core = {"Fn::If": ["HasCoreSystemPrincipal", {"Ref": "CoreSystemPrincipalArn"}, ACCOUNT_ROOT]}
+    operators = {"Fn::If": ["HasOperatorsPrincipal", {"Ref": "OperatorsPrincipalArn"}, ACCOUNT_ROOT]}
+    assert bus_statements(template) == {
+        "core-system-puts-lender-core": {
+            "Effect": "Allow", "Principal": {"AWS": core}, "Action": "events:PutEvents",
+            "Resource": {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]},
+            "Condition": {"ForAllValues:StringEquals": {"events:source": ["lender.core"]}},
+        },
+        "operators-put-collections-ops": {
+            "Effect": "Allow", "Principal": {"AWS": operators}, "Action": "events:PutEvents",
+            "Resource": {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]},
+            "Condition": {"ForAllValues:StringEquals": {"events:source": ["collections.ops"]}},
+        },
+        "only-the-core-system-puts-lender-core": {
+            "Effect": "Deny", "Principal": "*", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]},
+            "Condition": {
+                "ForAnyValue:StringEquals": {"events:source": ["lender.core"]},
+                "ArnNotLike": {"aws:PrincipalArn": {"Fn::If": ["HasCoreSystemPrincipal", core["Fn::If"][1], ANY_OF_THE_ACCOUNT]}},
+            },
+        },
+        "only-the-operators-put-collections-ops": {
+            "Effect": "Deny", "Principal": "*", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]},
+            "Condition": {
+                "ForAnyValue:StringEquals": {"events:source": ["collections.ops"]},
+                "ArnNotLike": {"aws:PrincipalArn": {"Fn::If": ["HasOperatorsPrincipal", operators["Fn::If"][1], ANY_OF_THE_ACCOUNT]}},
+            },
+        },
+        "only-the-forwarder-puts-sms-inbound": {
+            "Effect": "Deny", "Principal": "*", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]},
+            "Condition": {
+                "ForAnyValue:StringEquals": {"events:source": ["sms.inbound"]},
+                "ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["ForwardRepliesFunctionRole", "Arn"]}},
+            },
+        },
+        "no-other-sources": {
+            "Effect": "Deny", "Principal": "*", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]},
+            "Condition": {"ForAnyValue:StringNotEquals": {"events:source": ["lender.core", "collections.ops", "sms.inbound"]}},
+        },
+    }  # fmt: skip
+    # The sources the Denies name are the ones the rule routes, and the ones the product's code puts.
+    from escalation.contract import INBOUND_SOURCE, OPS_SOURCE, SOURCE
+
+    (rule,) = resources_of_type(template, "AWS::Events::Rule").values()
+    assert rule["Properties"]["EventPattern"]["source"] == [SOURCE, OPS_SOURCE, INBOUND_SOURCE]
+    # The only role that puts events at all is the forwarder's (sms.inbound).
+    putters = {role for role in iam.roles(template) if any(a == "events:PutEvents" for a, _ in iam.grants(template, role))}
+    assert putters == {"ForwardRepliesFunction"}
+
+
+def test_the_principal_parameters_default_to_the_account_and_take_only_an_iam_arn(template):
+    for name in ("CoreSystemPrincipalArn", "OperatorsPrincipalArn"):
+        parameter = template["Parameters"][name]
+        assert parameter["Default"] == ""
+        pattern = re.compile(parameter["AllowedPattern"])
+        assert pattern.fullmatch("") and pattern.fullmatch("arn:aws:iam::123456789012:role/lender-core")
+        assert pattern.fullmatch("arn:aws-cn:iam::123456789012:role/path/ops")
+        for wrong in ("*", "123456789012", "arn:aws:iam::123456789012:root"):  # the root would deny every role of the account
+            assert not pattern.fullmatch(wrong)
+
+
 def test_every_checkov_suppression_names_a_check_and_gives_a_reason(template):
     skips = [(name, skip) for name, r in template["Resources"].items() for skip in r.get("Metadata", {}).get("checkov", {}).get("skip", [])]
     assert skips, "the scan's suppressions live in the resources' Metadata"

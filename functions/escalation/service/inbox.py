@@ -1,4 +1,8 @@
-"""One message from the borrower-events queue: an EventBridge event whose detail is a borrower event."""
+"""One message from the borrower-events queue: an EventBridge event whose detail is a borrower event.
+
+The envelope's `source` must be one that may send the event's type (escalation.contract.check_source): a
+legal_decision, a pause or a manual outcome from anyone but collections.ops is rejected, with the reason, before
+anything is read or written."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import json
 
 from ..aws import work_queues
 from ..config import Settings
-from ..contract import ContractError, parse_event, to_domain
+from ..contract import ContractError, check_source, parse_event, to_domain
 from ..domain.events import EventError
 from . import configuration
 from .ingest import ingest
@@ -16,8 +20,11 @@ def receive(body: str, settings: Settings) -> str:
     """Apply the event, or reject it with its reason; raises only for failures worth retrying."""
     try:
         envelope = json.loads(body)
-        detail = envelope["detail"] if isinstance(envelope, dict) and "detail" in envelope else envelope
+        bus_event = isinstance(envelope, dict) and "detail" in envelope
+        detail = envelope["detail"] if bus_event else envelope
         event = parse_event(detail)
+        # Who sent it: the EventBridge envelope's source, which the bus's policy binds to its sender (issue 19).
+        check_source(envelope.get("source") if bus_event else None, event)
     except (ValueError, TypeError, KeyError, RecursionError, ContractError) as exc:
         return _reject(body, str(exc) if isinstance(exc, ContractError) else f"body: not an EventBridge event ({exc})", settings)
     try:
