@@ -2,8 +2,7 @@
 daily run's own SQS Tasks: escalation.service.queued).
 
 Each act is called after its claim (escalation.service.dispatch) and returns what was done for the
-audit record (escalation.service.audit). Task messages (escalation.domain.tasks) follow the published queue contracts
-(schemas/*-task.schema.json; docs/CONTRACTS.md, "Task messages").
+audit record (escalation.service.audit).
 """
 
 from __future__ import annotations
