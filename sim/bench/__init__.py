@@ -33,6 +33,10 @@ Benchmarks are not tests: nothing here asserts a timing; the table says pass or 
 #   plan          PlanRun over a 100k-account table
 #   imports       cold-start import timings against bare boto3
 #   costs         from a measured run to dollars (the model itself: cost_model)
+#   bill_inputs   the monthly bill's inputs: Measured (from a run), Assumptions, TemplateFacts, SMS prices, retention
+#   bill_lines    the monthly bill of a book at steady state, line by line (monthly_bill)
+#   bill_figures  the steady-state headline figures bench.json holds (steady_state_figures), the what-ifs
+#   monthly       the monthly bill's command line (python -m sim.bench.monthly), re-exporting the three above
 #   run           the whole bench: bench.json, the targets, the command line (__main__)
 #   table         the printed table
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from sim.bench import cost_model, monthly
+from sim.bench import bill_lines, cost_model, monthly
 from sim.bench.cost_model import ACTION, BATCH, OUTBOX, RUN, Deployment, DynamoCall, ItemSizes, RunCounts, Usage
 from sim.bench.monthly import DAYS_PER_MONTH, GIB, Assumptions, Measured, SmsPrice, TemplateFacts
 from sim.bench.parts import RealisticDay
@@ -297,7 +297,7 @@ def test_every_metric_the_functions_emit_is_priced():
     for path in (ROOT / "functions").rglob("*.py"):
         emitted |= set(re.findall(r"\bcount(?:_by)?\(\s*\"(\w+)\"", path.read_text(encoding="utf-8")))
     emitted.discard("")
-    priced = set(monthly._custom_metrics(DAY, ASSUMPTIONS))
+    priced = set(bill_lines._custom_metrics(DAY, ASSUMPTIONS))
     # count(type(exc).__name__) emits these two (escalation.service.dispatch)
     assert emitted - priced == set(), f"metrics emitted but not in the bill: {sorted(emitted - priced)}"
 
