@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -412,11 +413,9 @@ class LocalStack:
         try:
             payload = self.call_handler(spec["logical"], event)
         except Exception as exc:  # noqa: BLE001 - report like Lambda does
-            from escalation.logs import mask_text
-
             # The harness's report (summary.json, stderr) is masked like the logs; the payload below is what
             # Lambda would return, unmasked: it is what Step Functions records.
-            self.handler_errors.append(mask_text(f"{spec['logical']}: {type(exc).__name__}: {exc}"))
+            self._handler_failed(spec["logical"], exc, limit=None)
             payload = {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": traceback.format_exc().splitlines()}
             result["FunctionError"] = "Unhandled"
         body = json.dumps(payload, default=str).encode()
@@ -502,54 +501,58 @@ class LocalStack:
         Returns the texts released (the releaser's "released"); a failed invocation is a handler error, as in AWS.
         """
         moved = 0
+        for logical, props in self._event_sources("ScheduleV2"):
+            if not str(props.get("ScheduleExpression", "")).startswith("rate("):
+                continue
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            event = json.loads(props.get("Input", "{}").replace("<aws.scheduler.scheduled-time>", now))
+            try:
+                result = self.call_handler(logical, event) or {}
+            except Exception as exc:  # noqa: BLE001 - the invocation failed; the next schedule tries again
+                self._handler_failed(logical, exc)
+                continue
+            moved += int(result.get("released", 0)) if isinstance(result, dict) else 0
+        return moved
+
+    def _event_sources(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(function, the event's Properties) for every event of type `kind` ("SQS", "DynamoDB", ...) in template.yaml."""
         for logical, res in resources_of_type(self.template, "AWS::Serverless::Function").items():
             for source in res["Properties"].get("Events", {}).values():
-                props = source.get("Properties", {})
-                if source["Type"] != "ScheduleV2" or not str(props.get("ScheduleExpression", "")).startswith("rate("):
-                    continue
-                now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-                event = json.loads(props.get("Input", "{}").replace("<aws.scheduler.scheduled-time>", now))
-                try:
-                    result = self.call_handler(logical, event) or {}
-                except Exception as exc:  # noqa: BLE001 - the invocation failed; the next schedule tries again
-                    from escalation.logs import mask_text
+                if source["Type"] == kind:
+                    yield logical, source.get("Properties", {})
 
-                    self.handler_errors.append(mask_text(f"{logical}: {type(exc).__name__}: {str(exc)[:200]}"))
-                    continue
-                moved += int(result.get("released", 0)) if isinstance(result, dict) else 0
-        return moved
+    def _handler_failed(self, logical: str, exc: Exception, limit: int | None = 200) -> None:
+        """Keep a failed invocation for the run's report, masked like the logs."""
+        from escalation.logs import mask_text
+
+        self.handler_errors.append(mask_text(f"{logical}: {type(exc).__name__}: {str(exc)[:limit]}"))
 
     def _drain_event_sources(self, max_rounds: int) -> int:
         sqs = boto3.client("sqs", region_name=REGION)
         processed = 0
-        for logical, res in resources_of_type(self.template, "AWS::Serverless::Function").items():
-            for source in res["Properties"].get("Events", {}).values():
-                if source["Type"] != "SQS":
-                    continue
-                queue_arn = resolve(source["Properties"]["Queue"], self.refs, self.attrs)
-                url = self.refs[queue_arn.rsplit(":", 1)[1].removeprefix(f"{self.name}-")]
-                for _ in range(max_rounds):
-                    batch = sqs.receive_message(
-                        QueueUrl=url, MaxNumberOfMessages=min(10, source["Properties"].get("BatchSize", 10)), AttributeNames=["All"]
-                    ).get("Messages", [])
-                    if not batch:
-                        break
-                    records = [sqs_record(m, queue_arn) for m in batch]
-                    self.event_source_batches += 1
-                    try:
-                        result = self.call_handler(logical, {"Records": records}) or {}
-                        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-                    except Exception as exc:  # noqa: BLE001 - the invocation failed: SQS redelivers the whole batch
-                        from escalation.logs import mask_text
-
-                        self.handler_errors.append(mask_text(f"{logical}: {type(exc).__name__}: {str(exc)[:200]}"))
-                        failed = {m["MessageId"] for m in batch}
-                    for m in batch:
-                        if m["MessageId"] in failed:
-                            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
-                        else:
-                            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-                    processed += len(batch)
+        for logical, props in self._event_sources("SQS"):
+            queue_arn = resolve(props["Queue"], self.refs, self.attrs)
+            url = self.refs[queue_arn.rsplit(":", 1)[1].removeprefix(f"{self.name}-")]
+            for _ in range(max_rounds):
+                batch = sqs.receive_message(
+                    QueueUrl=url, MaxNumberOfMessages=min(10, props.get("BatchSize", 10)), AttributeNames=["All"]
+                ).get("Messages", [])
+                if not batch:
+                    break
+                records = [sqs_record(m, queue_arn) for m in batch]
+                self.event_source_batches += 1
+                try:
+                    result = self.call_handler(logical, {"Records": records}) or {}
+                    failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+                except Exception as exc:  # noqa: BLE001 - the invocation failed: SQS redelivers the whole batch
+                    self._handler_failed(logical, exc)
+                    failed = {m["MessageId"] for m in batch}
+                for m in batch:
+                    if m["MessageId"] in failed:
+                        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+                    else:
+                        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                processed += len(batch)
         return processed
 
     def queue_messages(self, logical: str) -> list[dict[str, Any]]:
@@ -573,12 +576,9 @@ class LocalStack:
         # route; the regional one it does.
         streams = boto3.client("dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled"))
         handed = 0
-        for logical, res in resources_of_type(self.template, "AWS::Serverless::Function").items():
-            for source in res["Properties"].get("Events", {}).values():
-                if source["Type"] != "DynamoDB":
-                    continue
-                arn = resolve(source["Properties"]["Stream"], self.refs, self.attrs)
-                handed += self._drain_stream(streams, logical, arn, int(source["Properties"].get("BatchSize", 100)))
+        for logical, props in self._event_sources("DynamoDB"):
+            arn = resolve(props["Stream"], self.refs, self.attrs)
+            handed += self._drain_stream(streams, logical, arn, int(props.get("BatchSize", 100)))
         return handed
 
     def _drain_stream(self, streams: Any, logical: str, arn: str, batch_size: int) -> int:
@@ -594,9 +594,7 @@ class LocalStack:
                 result = self.call_handler(logical, {"Records": [stream_record(r, arn) for r in records]}) or {}
                 failed = [f["itemIdentifier"] for f in result.get("batchItemFailures", [])]
             except Exception as exc:  # noqa: BLE001 - the invocation failed: the shard waits at this batch
-                from escalation.logs import mask_text
-
-                self.handler_errors.append(mask_text(f"{logical}: {type(exc).__name__}: {str(exc)[:200]}"))
+                self._handler_failed(logical, exc)
                 failed = [records[0]["dynamodb"]["SequenceNumber"]]
             if failed:
                 positions[arn] = min(failed, key=int)

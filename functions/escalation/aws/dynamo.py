@@ -991,11 +991,11 @@ def _transact(indexes: list[int], add: Any, items_each: int) -> list[int]:
                 for index in indexes:
                     add(transaction, index)
         except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons or []
-            if refused := _refused_positions(reasons, len(indexes), items_each):
+            conflict, refused_items = _cancelled(exc)
+            if refused := _refused_entries(refused_items, len(indexes), items_each):
                 kept = [index for n, index in enumerate(indexes) if n not in refused]
                 return [index for n, index in enumerate(indexes) if n in refused] + _transact(kept, add, items_each)
-            if not any(r is not None and r.code == "TransactionConflict" for r in reasons):
+            if not conflict:
                 raise
             if attempt < CONFLICT_RETRIES:
                 time.sleep(0.05 * (attempt + 1) * (1 + random.random()))  # noqa: S311 - jitter, not security
@@ -1004,11 +1004,7 @@ def _transact(indexes: list[int], add: Any, items_each: int) -> list[int]:
     return indexes  # still in conflict: one at a time, each with its own retries
 
 
-def _refused_positions(reasons: list, count: int, items_each: int) -> set[int]:
-    """Which entries a cancelled transaction refused. PynamoDB sends puts before updates: with two items per entry,
-    reason n is entry n's put and reason count + n its update."""
-    refused = set()
-    for position, reason in enumerate(reasons):
-        if reason is not None and reason.code == "ConditionalCheckFailed":
-            refused.add(position % count if items_each == 2 else position)
-    return refused
+def _refused_entries(refused_items: list[bool], count: int, items_each: int) -> set[int]:
+    """Which entries a cancelled transaction refused, from its items' refusals (`_cancelled`). PynamoDB sends puts
+    before updates: with two items per entry, item n is entry n's put and item count + n its update."""
+    return {position % count if items_each == 2 else position for position, refused in enumerate(refused_items) if refused}

@@ -83,7 +83,7 @@ def dispatch(request: Request, settings: Settings) -> dict[str, Any]:
     now = contact_time(request.as_of, settings)
     if (reason := not_due_reason(request, account, now, config)) is not None:
         dynamo.release(request.account_id, request.key)
-        return _skipped(request, reason)
+        return skipped(request, reason)
     done = act(request, account, now, settings, config)
     if isinstance(done, dict):
         return done
@@ -101,13 +101,21 @@ def claim_or_outcome(request: Request, settings: Settings, config: Configuration
     try:
         return dynamo.claim(request.account_id, request.key, request.event_seq, allowed)
     except dynamo.ClaimLost as lost:
-        if lost.state == "done" or not recover_claimed:
-            return {"account_id": request.account_id, "outcome": "duplicate", "key": request.key}
-        return recover(lost.account, request.key, request.run_id, settings, config, as_of=request.as_of)
+        return claim_found(request, lost.account, lost.state, settings, config, recover_claimed)
     except dynamo.UnknownAccount:
-        return _skipped(request, "unknown_account")
+        return skipped(request, "unknown_account")
     except dynamo.AccountChanged:
-        return _skipped(request, "changed_since_assessment")
+        return skipped(request, "changed_since_assessment")
+
+
+def claim_found(
+    request: Request, account: Account, state: str, settings: Settings, config: Configuration, recover_claimed: bool = True
+) -> dict[str, Any]:
+    """The outcome when the request's key is claimed already: a duplicate ("done", or in flight), or an attempt that
+    crashed after claiming, recorded as unconfirmed (escalation.service.recovery)."""
+    if state == "done" or not recover_claimed:
+        return {"account_id": request.account_id, "outcome": "duplicate", "key": request.key}
+    return recover(account, request.key, request.run_id, settings, config, as_of=request.as_of)
 
 
 def not_due_reason(request: Request, account: Account, now: datetime, config: Configuration) -> str | None:
@@ -129,7 +137,7 @@ def act(request: Request, account: Account, now: datetime, settings: Settings, c
         # The provider refused: the number opted out (replied STOP). Closed for every account that carries it.
         dynamo.release(request.account_id, request.key)
         numbers.close_channel(account.phone, "sms", ClosedBecause.OPTED_OUT, context_for(account, now, config).today, "provider")
-        return _skipped(request, "opted_out_at_provider")
+        return skipped(request, "opted_out_at_provider")
     except Exception as exc:
         if isinstance(exc, sms.SmsThrottled | sms.SmsFailed):
             count(type(exc).__name__)  # SmsThrottled / SmsFailed: the alarms watch these
@@ -141,7 +149,7 @@ def act(request: Request, account: Account, now: datetime, settings: Settings, c
         raise
 
 
-def _skipped(request: Request, reason: str) -> dict[str, Any]:
+def skipped(request: Request, reason: str) -> dict[str, Any]:
     return {"account_id": request.account_id, "outcome": "skipped", "reason": reason}
 
 

@@ -25,7 +25,7 @@ from .context import context_for
 from .dispatch import count_dispatches
 from .due_shards import shards_to_read
 from .legal import tend_review
-from .queued import QUEUED_ACTIONS, claim_and_queue, record_queued
+from .queued import claim_and_queue, record_queued
 from .recovery import recover_stale_claims
 
 
@@ -62,11 +62,11 @@ def assess(run_id: str, as_of: str, batch: int, account_ids: list[str], settings
     accounts = {a.account_id: a for a in _load(account_ids, now, run_id, as_of, settings, config, reasons)}
     for account in accounts.values():
         decisions += _decide(account, context_for(account, now, config), run_id, as_of, reasons)
-    emitted = _emit(run_id, batch, len(account_ids), decisions, reasons, settings)
+    _emit(run_id, batch, len(account_ids), decisions, reasons, settings)
     # Calls and visits are claimed and queued last, after every other write of the assessment (queued.py says why).
-    queued, settled = claim_and_queue(accounts, emitted.pop("decisions"), settings, config)
+    queued, settled = claim_and_queue(accounts, decisions, settings, config)
     legal = [d for d in decisions if d["action"] == "legal_review"]
-    return emitted | {"decisions": queued + legal, "settled": settled}
+    return {"run_id": run_id, "batch": batch, "decisions": queued + legal, "settled": settled}
 
 
 def _load(
@@ -115,10 +115,8 @@ def _decide(account: Account, ctx: Context, run_id: str, as_of: str, reasons: Co
     ]
 
 
-def _emit(
-    run_id: str, batch: int, assessed: int, decisions: list[dict[str, Any]], reasons: Counter[str], settings: Settings
-) -> dict[str, Any]:
-    """Texts to the outbox, the batch's summary to the run files, the other decisions to the Map's dispatch states."""
+def _emit(run_id: str, batch: int, assessed: int, decisions: list[dict[str, Any]], reasons: Counter[str], settings: Settings) -> None:
+    """Texts to the outbox, the batch's summary to the run files."""
     count_by("Decisions", Counter((d["action"], d["profile"]) for d in decisions if d["action"] != "skip"), ("action", "profile"))
     count_by("Skips", Counter((reason,) for reason in reasons.elements()), ("reason",))
     texts = [d for d in decisions if d["action"] == "sms"]
@@ -135,7 +133,6 @@ def _emit(
         "skip_reasons": dict(reasons),
     }
     manifests.write_json(settings.manifest_bucket, f"runs/{run_id}/batches/{batch:05d}.json", summary)
-    return {"run_id": run_id, "batch": batch, "decisions": [d for d in decisions if d["action"] in QUEUED_ACTIONS]}
 
 
 def _by_strategy(decisions: list[dict[str, Any]]) -> dict[str, dict[str, int]]:

@@ -24,8 +24,7 @@ from ..domain.model import CONTACTABLE, Account
 from . import configuration
 from .audit import ContactRecord, contact_record, record_contacts
 from .clock import contact_time
-from .dispatch import Request, act, dispatch, not_due_reason
-from .recovery import recover
+from .dispatch import Request, act, claim_found, dispatch, not_due_reason, skipped
 
 Outcome = dict[str, Any] | Exception  # per text: its outcome, or why it failed (the message comes back)
 
@@ -80,17 +79,14 @@ def send_texts(requests: list[Request], settings: Settings) -> list[Outcome]:
 def _checked(request: Request, account: Account | None, settings: Settings) -> dict[str, Any] | None:
     """The text's outcome if it is settled before any claim (a duplicate, skipped...); None if it is to be sent."""
     if account is None:
-        return _skipped(request, "unknown_account")
+        return skipped(request, "unknown_account")
     config = configuration.for_run(request.run_id, settings.manifest_bucket)
-    state = account.claims.get(request.key)
-    if state == "done":
-        return {"account_id": request.account_id, "outcome": "duplicate", "key": request.key}
-    if state == "claimed":  # an attempt that crashed after claiming: recorded as unconfirmed, never sent twice
-        return recover(account, request.key, request.run_id, settings, config, as_of=request.as_of)
+    if (state := account.claims.get(request.key)) is not None:
+        return claim_found(request, account, state, settings, config)
     if account.event_seq != request.event_seq or account.status not in CONTACTABLE:
-        return _skipped(request, "changed_since_assessment")
+        return skipped(request, "changed_since_assessment")
     reason = not_due_reason(request, account, contact_time(request.as_of, settings), config)
-    return None if reason is None else _skipped(request, reason)
+    return None if reason is None else skipped(request, reason)
 
 
 def _claim(ready: list[_Ready]) -> tuple[list[_Ready], list[_Ready]]:
@@ -114,7 +110,3 @@ def _send(item: _Ready, settings: Settings) -> ContactRecord | dict[str, Any]:
     if isinstance(done, dict):
         return done
     return contact_record(account, request.contact_key, request.stage, request.run_id, now, done, config)
-
-
-def _skipped(request: Request, reason: str) -> dict[str, Any]:
-    return {"account_id": request.account_id, "outcome": "skipped", "reason": reason}
