@@ -16,7 +16,8 @@ contacts they make). The answers are borrower events, exactly as the lender's sy
 
 Whether a call reaches them: pays_when_reminded 65%, promises 60%, needs_a_plan 55%, refuses 50%, unreachable 0%
 (no answer; 8% of their calls find a wrong number). A visit finds them at home: 50% (unreachable: 30%). A legal
-review is decided by a reviewer the next morning (03:00 UTC): approved 70%.
+review is decided the next morning (03:07 UTC): rejected by one reviewer (30%), or approved (70%) by as many distinct
+reviewers as the account's profile asks (lab-1, lab-2, ...; Profile.legal_approvals), five minutes apart.
 
 Where the numbers come from: they are assumptions, chosen to be in the ranges the collections trade press and
 vendors commonly quote (right-party contact rates of 20-40% of dial attempts, promise-kept rates of 50-70%, most
@@ -51,6 +52,7 @@ PLAN_AFTER_TALK, INSTALLMENT_KEPT, PLAN_INSTALLMENTS, PLAN_DAYS = 0.70, 0.75, 3,
 PART_PAYMENT_AFTER_TEXT, PART_SHARE = 0.20, Decimal("0.10")
 REFUSES = 0.70
 APPROVED = 0.70
+REVIEWER_GAP = timedelta(minutes=5)  # between one lab reviewer's approval and the next's
 CENT = Decimal("0.01")
 
 
@@ -81,8 +83,9 @@ class Behaviour:
                 return name
         return DISPOSITIONS[-1][0]
 
-    def answer(self, contact: dict[str, Any], account: Any, offers_plans: bool) -> list[Answer]:
-        """What the borrower does after this contact (the contact's `key` seeds it): events at their instants."""
+    def answer(self, contact: dict[str, Any], account: Any, offers_plans: bool, approvals_needed: int) -> list[Answer]:
+        """What the borrower (or, for a legal review, its reviewers) does after this contact (the contact's `key` seeds
+        it): events at their instants. `approvals_needed`: the distinct approvals the account's profile asks for."""
         kind, who, key = contact["action"], self.disposition(contact["account_id"]), contact["key"]
         at = _instant(contact["at"])
         owed = account.amount_due
@@ -104,12 +107,19 @@ class Behaviour:
                 else [first]
             )
         if kind == "legal_review":
-            decision = "approve" if self.draw("review", key) < APPROVED else "reject"
-            morning = datetime.combine(at.date() + timedelta(days=1), time(3, 7), tzinfo=UTC)
-            return [
-                Answer(morning, {"type": "legal_decision", "account_id": contact["account_id"], "decision": decision, "reviewer": "lab"})
-            ]
+            return self._review(contact, key, at, approvals_needed)
         return []
+
+    def _review(self, contact: dict[str, Any], key: str, at: datetime, approvals_needed: int) -> list[Answer]:
+        """The next morning's decision: one reviewer's rejection ends the review; an approval takes as many distinct
+        reviewers as the profile asks, or the lab would never refer."""
+        morning = datetime.combine(at.date() + timedelta(days=1), time(3, 7), tzinfo=UTC)
+        if self.draw("review", key) >= APPROVED:
+            return [self._event(morning, contact, "legal_decision", decision="reject", reviewer="lab-1")]
+        return [
+            self._event(morning + n * REVIEWER_GAP, contact, "legal_decision", decision="approve", reviewer=f"lab-{n + 1}")
+            for n in range(approvals_needed)
+        ]
 
     def _after_text(self, contact: dict[str, Any], who: str, key: str, at: datetime, owed: Decimal) -> list[Answer]:
         if contact["purpose"] in ("confirmation", "promise_reminder"):

@@ -154,7 +154,7 @@ class Lab:
         contact = self._contact(account, key, stage, now, run_id, to, text, expires, decided_by)
         self.out.contacts.append(contact)
         offers_plans = policy.plans is not None
-        for answer in self.behaviour.answer(contact, stored, offers_plans):
+        for answer in self.behaviour.answer(contact, stored, offers_plans, ctx.profile.legal_approvals):
             self._push(answer.at, EVENT, answer)
         return stored
 
@@ -207,7 +207,7 @@ class Lab:
             return
         if changed.legal_state in (LegalState.WITHDRAWN, LegalState.REJECTED):
             self.tokens.discard(account.account_id)
-        elif legal.approved(changed) and not legal.approved(account) and why is None:
+        elif legal.approved(changed, ctx.profile) and not legal.approved(account, ctx.profile) and why is None:
             self.tokens.discard(account.account_id)
             self._refer(changed, now)
 
@@ -221,7 +221,7 @@ class Lab:
         if account.status is not Status.ACTIVE:
             return account
         key = ContactKey(ctx.today, Action.LEGAL_REFERRAL, "legal_referral")
-        approvers = ", ".join(sorted(account.legal_approvals)) or None
+        approvers = legal.approvers_text(account) or None
         recorded = self._record(account, key, Stage.LEGAL, decided_at, "legal-review", approvers)
         referred = legal.referred(recorded, ctx.today)
         self._store(referred, None)

@@ -219,13 +219,25 @@ def test_unknown_visit_outcome_is_refused_naming_outcome():
 
 
 # ---------------------------------------------------------------------- legal decisions and unknown events
-def test_legal_approval_is_recorded_on_the_waiting_review():
-    after = apply({"type": "legal_decision", "decision": "approve", "reviewer": "li.wei"}, account(legal_state=LegalState.PENDING))
+LI_WEI = "arn:aws:sts::123456789012:assumed-role/ReviewerRole/li.wei"
+
+
+def test_legal_approval_is_recorded_on_the_waiting_review_under_the_authenticated_principal():
+    approve = {"type": "legal_decision", "decision": "approve", "principal": LI_WEI, "reviewer": "Ana Ruiz"}  # the note is not who
+    outcome = apply_event(account(legal_state=LegalState.PENDING), approve, TODAY)
+    after = outcome.account
     # The referral is the review workflow's, after it checks the account again: the approval is recorded here.
     assert after.status is Status.ACTIVE and after.legal_state is LegalState.PENDING
-    assert list(after.legal_approvals) == ["li.wei"]
-    twice = apply({"type": "legal_decision", "decision": "approve", "reviewer": "li.wei"}, after)
-    assert twice.legal_approvals == after.legal_approvals  # the same reviewer twice counts once
+    assert list(after.legal_approvals) == [LI_WEI]
+    assert outcome.note == "legal referral approved (1 of 2 approvals)"
+    # The same reviewer twice counts once: the second is refused, whatever its note says.
+    refused = error(approve | {"reviewer": "someone else"}, after)
+    assert refused == "principal: li.wei approved this review already; another reviewer must approve"
+
+
+def test_legal_approval_without_a_principal_is_keyed_by_the_reviewer_note():  # the simulation lab's events
+    after = apply({"type": "legal_decision", "decision": "approve", "reviewer": "lab-1"}, account(legal_state=LegalState.PENDING))
+    assert list(after.legal_approvals) == ["lab-1"]
 
 
 def test_a_decision_without_a_waiting_review_is_refused():

@@ -194,7 +194,7 @@ def test_a_waiting_review_is_withdrawn_by_what_stops_the_referral_and_waits_for_
     assert legal.withdrawal_reason(waiting, waiting.with_changes(balance=Decimal("500")), US) == "below_threshold"
     assert legal.withdrawal_reason(waiting, waiting.with_changes(status=Status.HOLD), US) == "on_hold"
     assert legal.withdrawal_reason(waiting, waiting.with_changes(status=Status.PROMISE), US) is None  # waits
-    approved = waiting.with_changes(legal_approvals={"li.wei": "2026-05-01T10:00:00+00:00"})
+    approved = waiting.with_changes(legal_approvals={"li.wei": "2026-05-01T10:00:00+00:00", "ana.ruiz": "2026-05-01T11:00:00+00:00"})
     assert legal.withdrawal_reason(approved, approved, US, promise_kept=True) == "promise_kept"
     assert legal.withdrawal_reason(us(), us(balance=Decimal("1")), US) is None  # no review waits
 

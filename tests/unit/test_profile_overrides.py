@@ -20,13 +20,14 @@ def test_profile_then_product_overrides_apply_in_that_order():
     overrides = parse_overrides(
         {
             "US": {"sms_per_week": 2, "window_start": "09:00"},
-            "US/auto-loan": {"sms_per_week": 1, "legal_threshold": "2500.00", "calls_per_7_days": None},
+            "US/auto-loan": {"sms_per_week": 1, "legal_threshold": "2500.00", "calls_per_7_days": None, "legal_approvals": 1},
         }
     )
     card = effective_profile("US", "card", overrides)
     assert (card.sms_per_week, card.window_start, card.legal_threshold) == (2, time(9), Decimal("1000"))
     auto = effective_profile("US", "auto-loan", overrides)
     assert (auto.sms_per_week, auto.window_start, auto.legal_threshold, auto.calls_per_7_days) == (1, time(9), Decimal("2500.00"), None)
+    assert (card.legal_approvals, auto.legal_approvals) == (2, 1)
     assert effective_profile("CN", "auto-loan", overrides) == PROFILES["CN"]
 
 
@@ -47,6 +48,11 @@ def test_profile_then_product_overrides_apply_in_that_order():
         ({"US": {"window_start": "22:00"}}, "US.window_end: must be after window_start"),
         ({"CN/card": {"legal_threshold": "lots"}}, "CN/card.legal_threshold: expected an amount"),
         ({"CN/card": {"legal_threshold": "-5"}}, "CN/card.legal_threshold: expected a non-negative amount"),
+        ({"US": {"legal_approvals": 0}}, "US.legal_approvals: expected a whole number from 1 to 5"),
+        ({"US": {"legal_approvals": 6}}, "US.legal_approvals: expected a whole number from 1 to 5"),
+        ({"US": {"legal_approvals": "2"}}, "US.legal_approvals: expected a whole number from 1 to 5"),
+        ({"US": {"legal_approvals": True}}, "US.legal_approvals: expected a whole number from 1 to 5"),
+        ({"US": {"legal_approvals": None}}, "US.legal_approvals: expected a whole number from 1 to 5"),
     ],
 )
 def test_bad_overrides_are_refused_naming_the_key_and_setting(raw, message):

@@ -56,14 +56,21 @@ def review_step(account: Account, profile: Profile, today: date, token: str | No
     and a review still waiting is kept alive. Without one only the expiry can be told."""
     if account.legal_state is not LegalState.PENDING:
         return None
-    if review_expired(account, today):
+    if _expired(account, profile, today):
         return ReviewStep(EXPIRED, legal.end(account, LegalState.EXPIRED, today).account)
-    if legal.approved(account) and account.status is Status.ACTIVE and token:
+    if legal.approved(account, profile) and account.status is Status.ACTIVE and token:
         why = legal.blocker(account, profile)
         if why is None:
             return ReviewStep(HAND_OVER, account)
         return ReviewStep(WITHDRAWN, legal.end(account, LegalState.WITHDRAWN, today, why).account, why)
     if token:
-        waits = legal.approved(account) and account.status is Status.PROMISE
+        waits = legal.approved(account, profile) and account.status is Status.PROMISE
         return ReviewStep(WAITS_FOR_PROMISE if waits else WAITING, account)
     return None
+
+
+def _expired(account: Account, profile: Profile, today: date) -> bool:
+    """The review period is over with no complete decision. review_expired spares any approval (a decided review
+    waiting for a promise); one still short of the profile's count is not a decision, so it expires like none."""
+    undecided = account if legal.approved(account, profile) else account.with_changes(legal_approvals={})
+    return review_expired(undecided, today)

@@ -326,7 +326,8 @@ def _legal_decision(account: Account, event: dict[str, Any], today: date, profil
         if decision == "approve":
             at = event.get("decided_at")
             instant = datetime.fromisoformat(at) if isinstance(at, str) else datetime.combine(today, datetime.min.time())
-            return Outcome(legal.approve(account, str(event.get("reviewer") or "reviewer"), instant), "legal referral approved")
+            changed = legal.approve(account, legal.reviewer_of(event), instant)
+            return Outcome(changed, f"legal referral approved ({len(legal.approvers(changed))} of {profile.legal_approvals} approvals)")
         if decision == "reject":
             if not legal.waiting(account):
                 raise legal.LegalError("account_id: no legal review is waiting for a decision")

@@ -37,6 +37,9 @@ class Profile:
     # US: the words the FCC's 2024 TCPA revocation rule names (stop, quit, end, revoke, opt out, cancel, unsubscribe).
     stop_keywords: tuple[str, ...] = ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPT OUT", "REVOKE")
     help_keywords: tuple[str, ...] = ("HELP", "INFO")
+    # Distinct people whose approval makes a legal referral (escalation.domain.legal): two by default, so no one
+    # refers alone; a lender may set 1 explicitly (parse_overrides), or ask for up to 5.
+    legal_approvals: int = 2
 
     def purge_at(self, instant: datetime) -> int:
         """Until when an audit entry made at `instant` must be kept (epoch seconds): the retention later, the same
@@ -137,6 +140,7 @@ def profile_for(code: str) -> Profile:
 # Settings a lender may override; `code` and `source` describe the profile and stay as shipped.
 _SETTABLE = {f.name for f in fields(Profile)} - {"code", "source"}
 _NULLABLE = ("sms_per_week", "calls_per_7_days", "conversations_per_day")  # null: no such limit
+_BOUNDED = {"legal_approvals": (1, 5)}  # whole numbers with their own range (0 approvals would refer unreviewed)
 
 
 def parse_overrides(raw: object) -> dict[str, dict[str, object]]:
@@ -144,7 +148,7 @@ def parse_overrides(raw: object) -> dict[str, dict[str, object]]:
 
     Values are JSON: whole numbers for caps and days (null for "no limit" where the default
     has none), "HH:MM" for the window, a decimal string for the legal threshold, true/false
-    for field visits. Raises ValueError naming the key and setting.
+    for field visits, 1 to 5 for legal approvals. Raises ValueError naming the key and setting.
     """
     if not isinstance(raw, dict):
         raise ValueError("profile overrides: expected a JSON object keyed by profile or profile/product")
@@ -198,6 +202,11 @@ def _setting(base: Profile, key: str, name: str, value: object) -> object:
         return tuple(value)
     if value is None and name in _NULLABLE:
         return None  # no limit
+    if name in _BOUNDED:
+        low, high = _BOUNDED[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"{where}: expected a whole number from {low} to {high}")
+        return value
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{where}: expected a whole number >= 0")
     return value

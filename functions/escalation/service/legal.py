@@ -99,8 +99,7 @@ def _withdraw(account: Account, why: str, token: str | None, now: datetime, conf
 
 def hand_over(account: Account, token: str, now: datetime) -> None:
     """A complete approval goes to the waiting workflow, which refers (after one more check); its token is spent."""
-    reviewers = sorted(account.legal_approvals)
-    legal_workflow.decide(token, "approve", ", ".join(reviewers), now.isoformat())
+    legal_workflow.decide(token, "approve", legal.approvers_text(account), now.isoformat())
     dynamo.set_legal_token(account.account_id, None)
 
 

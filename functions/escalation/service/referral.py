@@ -38,7 +38,7 @@ def refer(review: dict[str, Any], decision: dict[str, Any], settings: Settings, 
         account = dynamo.claim(account.account_id, str(key), account.event_seq, {Status.ACTIVE})
     except dynamo.Refused:
         return {"account_id": account.account_id, "outcome": "skipped", "reason": "already_referred_or_changed"}
-    approvers = decision.get("reviewer") or ", ".join(sorted(account.legal_approvals)) or None
+    approvers = legal.approvers_text(account) or decision.get("reviewer") or None
     day = call_window(decided_at, ctx.zones, ctx.profile)  # the borrower's zone and window on the day referred
     body = referral_message(account, key, decided_at, day, approvers, decision["decided_at"])
     message_id = work_queues.enqueue(settings.legal_referral_queue_url, body, body["task_id"])
