@@ -2,11 +2,11 @@
 
     python -m ops --stack collections-prod [--profile lender-ops] legal list
     python -m ops --endpoint-url http://localhost:5000 --stack local legal list
-    python -m ops --stack collections-prod legal approve ACCOUNT --reviewer li.wei
-    python -m ops --stack collections-prod legal reject ACCOUNT --reviewer li.wei
+    python -m ops --stack collections-prod legal approve ACCOUNT [--reviewer "a note"]
+    python -m ops --stack collections-prod legal reject ACCOUNT [--reviewer "a note"]
     python -m ops --stack collections-prod timeline ACCOUNT [--since 2026-01-01] [--reveal] [--json]
-    python -m ops --stack collections-prod account pause ACCOUNT --by ops.alice [--until 2026-04-30]
-    python -m ops --stack collections-prod account resume ACCOUNT --by ops.alice
+    python -m ops --stack collections-prod account pause ACCOUNT [--by "a note"] [--until 2026-04-30]
+    python -m ops --stack collections-prod account resume ACCOUNT [--by "a note"]
     python -m ops --stack collections-prod outcome call ACCOUNT reached|no_answer|refused|wrong_number [--task TASK_ID]
     python -m ops --stack collections-prod outcome visit ACCOUNT met|not_home|refused
     python -m ops --stack collections-prod outcome call ACCOUNT reached --promise 500.00 2026-03-20   (also: visit ... met)
@@ -50,6 +50,10 @@ def _options(p: argparse.ArgumentParser, top: bool) -> argparse.ArgumentParser:
     p.add_argument("--region", default=default(None), help="AWS region (default: the profile's)")
     p.add_argument("--endpoint-url", default=default(None), help="the local stack's endpoint (make local), e.g. http://localhost:5000")
     p.add_argument("--json", action="store_true", default=default(False), help="print JSON instead of text")
+    p.add_argument(
+        "--as", dest="person", default=default(None),
+        help="local stack only: act as this person's session of its reviewers' or operators' role (deployed: who your credentials say)",
+    )  # fmt: skip
     return p
 
 
@@ -66,16 +70,16 @@ def parser() -> argparse.ArgumentParser:
     for verb in ("approve", "reject"):
         cmd = leaf(legal, verb, help=f"{verb} the waiting review of an account")
         cmd.add_argument("account_id")
-        cmd.add_argument("--reviewer", required=True, help="who decides; kept in the audit trail")
+        cmd.add_argument("--reviewer", help="a display note beside your identity; who decides is the caller AWS authenticates")
 
     account = add("account", help="pause or resume contact with one account").add_subparsers(dest="account_command", required=True)
     pause = leaf(account, "pause", help="no contact until resumed (or through --until)")
     pause.add_argument("account_id")
-    pause.add_argument("--by", required=True, help="who pauses it; kept with the event")
+    pause.add_argument("--by", help="a display note kept with the event; who paused it is the caller AWS authenticates")
     pause.add_argument("--until", help="last day of the pause, YYYY-MM-DD")
     resume = leaf(account, "resume", help="lift an operator's pause (other holds stay)")
     resume.add_argument("account_id")
-    resume.add_argument("--by", required=True, help="who resumes it; kept with the event")
+    resume.add_argument("--by", help="a display note kept with the event; who resumed it is the caller AWS authenticates")
 
     outcome_help = "report a call's or a visit's outcome (and a promise made in it), for teams without their own tooling"
     outcome = add("outcome", help=outcome_help).add_subparsers(dest="outcome_command", required=True)
@@ -171,10 +175,11 @@ def render(args: argparse.Namespace, result: Any) -> str:
             lines.append(f"{r['account_id']:<20} {amount:>14} {r['requested_at'] or '':<26} {r['execution']}")
         return "\n".join(lines)
     if args.command == "legal":
-        return f"{result['decision']} sent for {result['account_id']} by {result['reviewer']} (event {result['event_id']})"
+        note = f" (note: {result['note']})" if result.get("note") else ""
+        return f"{result['decision']} sent for {result['account_id']} as {result['principal']}{note} (event {result['event_id']})"
     if args.command == "account":
         state = f"paused{' through ' + result['until'] if result.get('until') else ''}" if result["paused"] else "resumed"
-        return f"{result['account_id']}: {state} (event {result['event_id']})"
+        return f"{result['account_id']}: {state} as {result['principal']} (event {result['event_id']})"
     if args.command == "outcome":
         return _outcome_text(result)
     if args.command == "runs" and args.runs_command == "report":
@@ -320,6 +325,8 @@ def main(argv: list[str] | None = None, ops: Ops | None = None) -> int:
     offline = args.command == "config" and args.config_command == "validate"
     if not args.stack and not offline:
         p.error("the following arguments are required: --stack")
+    if args.person and not args.endpoint_url:
+        p.error("--as: only on the local stack (--endpoint-url); on AWS, sign in as the person (README, Security)")
     try:
         if offline:
             config, _ = configuration.validate_file(Path(args.file))
@@ -334,7 +341,7 @@ def main(argv: list[str] | None = None, ops: Ops | None = None) -> int:
             else:
                 session = boto3.Session(profile_name=args.profile, region_name=args.region)
             if args.endpoint_url:
-                ops = Ops(local_stack_resources(session, args.endpoint_url, args.stack), session, args.endpoint_url)
+                ops = Ops(local_stack_resources(session, args.endpoint_url, args.stack), session, args.endpoint_url, person=args.person)
             else:
                 ops = Ops(stack_resources(session, args.stack), session)
         print(render(args, run(args, ops)))

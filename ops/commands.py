@@ -1,10 +1,10 @@
 """What the ops commands do, against any set of the stack's resources (deployed or local).
 
 `Ops` takes the stack's resources by logical id (template.yaml's names) -> physical id, and a
-boto3 session. Reviewers' decisions go through the borrower-event bus as `legal_decision`
-events from source `collections.ops`, so a decision made here takes exactly the path the
-lender's own systems use: validated, applied once, and only to a review that is waiting.
-Operators' pauses and the outcomes agents report (`outcome call|visit`) go the same way.
+boto3 session. Reviewers' decisions, operators' pauses and the outcomes agents report
+(`outcome call|visit`) go through OperatorCommandsFunction (ops/operator_door.py): signed with the
+caller's own credentials, so the identity recorded is the one AWS authenticated, and put on the
+borrower bus as `collections.ops` events, validated and applied once like the lender's own.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from escalation.domain.phones import mask_phone
 from escalation.domain.receipts import delivery_of
 from escalation.domain.windows import local_day, zones_for
 
-OPS_SOURCE = "collections.ops"  # escalation.contract.OPS_SOURCE; the bus policy lets only OperatorsPrincipalArn put it
+from .operator_door import DoorRefused, LocalDoor, OperatorDoor, SignedUrlDoor
+
 # Outcomes agents and field teams report (`outcome call|visit`): the event type, the outcomes the contract takes,
 # and the one that is a conversation, in which a promise to pay can be made.
 OUTCOME_EVENTS = {"call": "call_outcome", "visit": "visit_outcome"}
@@ -39,6 +40,7 @@ RESOURCES = (
     "DailyRunStateMachine",
     "ManifestBucket",
 )
+OUTPUTS = ("OperatorCommandsUrl",)  # the stack's outputs the commands use
 
 
 class OpsError(Exception):
@@ -54,7 +56,9 @@ def stack_resources(session: Any, stack_name: str) -> dict[str, str]:
     missing = [r for r in RESOURCES if r not in found]
     if missing:
         raise OpsError(f"stack {stack_name!r} has no {', '.join(missing)}: is it this product's stack?")
-    return found
+    [stack] = cfn.describe_stacks(StackName=stack_name)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", []) if o["OutputKey"] in OUTPUTS}
+    return found | outputs | {"AWS::StackName": stack_name}
 
 
 # Where a local stack (make local, sim/local_server.py) publishes its resources (it has no CloudFormation stack),
@@ -82,6 +86,19 @@ class Ops:
     resources: dict[str, str]
     session: Any
     endpoint_url: str | None = None  # a local stack's (make local); None: AWS
+    door: OperatorDoor | None = None  # how commands reach OperatorCommandsFunction; None: found from the stack
+    person: str | None = None  # a local stack: whose session of its role acts (default: this OS user)
+
+    def operator_door(self) -> OperatorDoor:
+        if self.door is None:
+            if self.endpoint_url:
+                host, _, port = self.endpoint_url.rstrip("/").rpartition(":")
+                self.door = LocalDoor(self.session, self.endpoint_url, f"{host}:{int(port) + 1}", self.resources, self.person)
+            elif "OperatorCommandsUrl" in self.resources:
+                self.door = SignedUrlDoor(self.session, self.resources["OperatorCommandsUrl"])
+            else:
+                raise OpsError("the stack has no OperatorCommandsUrl output: deploy this version of the stack first")
+        return self.door
 
     def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint_url) if self.endpoint_url else self.session.client(service)
@@ -118,29 +135,18 @@ class Ops:
                 )
         return sorted(rows, key=lambda r: (r["requested_at"] or "", r["account_id"] or ""))
 
-    def decide(self, account_id: str, decision: str, reviewer: str) -> dict[str, Any]:
-        """Approve or reject the waiting review of one account (as a legal_decision event on the bus)."""
+    def decide(self, account_id: str, decision: str, note: str | None = None) -> dict[str, Any]:
+        """Approve or reject the waiting review of one account, as the caller AWS authenticates (a legal_decision
+        through OperatorCommandsFunction). `note` is a display note kept beside that identity, never instead of it."""
         if decision not in ("approve", "reject"):
             raise OpsError(f"decision: expected approve or reject, got {decision!r}")
-        if not reviewer.strip():
-            raise OpsError("reviewer: say who decides (the name is kept in the audit trail)")
         account = self.account(account_id)
         if account.get("legal_state") != "pending" or not account.get("legal_task_token"):
             raise OpsError(f"account {account_id}: no legal review is waiting (legal_state: {account.get('legal_state') or 'none'})")
-        detail = {
-            "type": "legal_decision",
-            "event_id": f"ops-{uuid.uuid4().hex}",
-            "account_id": account_id,
-            "occurred_at": self.now().isoformat(),
-            "decision": decision,
-            "reviewer": reviewer.strip(),
-        }
-        bus = self.resources["BorrowerEventBus"]
-        entry = {"Source": OPS_SOURCE, "DetailType": "legal_decision", "Detail": json.dumps(detail), "EventBusName": bus}
-        response = self.client("events").put_events(Entries=[entry])
-        if response.get("FailedEntryCount"):
-            raise OpsError(f"the bus refused the decision: {response['Entries'][0].get('ErrorMessage', 'unknown error')}")
-        return {"account_id": account_id, "decision": decision, "reviewer": detail["reviewer"], "event_id": detail["event_id"]}
+        fields = {"decision": decision} | ({"reviewer": note.strip()} if note and note.strip() else {})
+        detail = self._put_event("legal_decision", account_id, fields)
+        return {"account_id": account_id, "decision": decision, "principal": detail["principal"], "note": fields.get("reviewer"),
+                "event_id": detail["event_id"]}  # fmt: skip
 
     def _put_event(self, detail_type: str, account_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         [detail] = self._put_events([self._detail(detail_type, account_id, self.now(), fields)])
@@ -152,17 +158,13 @@ class Ops:
         return {"type": detail_type, "event_id": event_id, "account_id": account_id, "occurred_at": at.isoformat(), **fields}
 
     def _put_events(self, details: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Put events on the borrower bus in one PutEvents call, in this order; an entry the bus refuses is an OpsError."""
-        bus = self.resources["BorrowerEventBus"]
-        entries = [{"Source": OPS_SOURCE, "DetailType": d["type"], "Detail": json.dumps(d), "EventBusName": bus} for d in details]
-        response = self.client("events").put_events(Entries=entries)
-        if response.get("FailedEntryCount"):
-            results = response.get("Entries") or [{}]
-            if len(details) == 1:
-                raise OpsError(f"the bus refused the event: {results[0].get('ErrorMessage', 'unknown error')}")
-            said = [f"{d['type']} (event {d['event_id']}) " + _entry_result(r) for d, r in zip(details, results, strict=False)]
-            raise OpsError(f"the bus refused {response['FailedEntryCount']} of {len(details)} events: {'; '.join(said)}")
-        return details
+        """Send the events, in this order, as one command list through OperatorCommandsFunction: it puts all of them
+        on the borrower bus in one PutEvents call, or none. Returns them with the principal the function recorded."""
+        try:
+            accepted = self.operator_door().send(details if len(details) > 1 else details[0])
+        except DoorRefused as refused:
+            raise OpsError(f"refused: {refused}") from None
+        return [d | {"principal": a["principal"]} for d, a in zip(details, accepted["events"], strict=True)]
 
     # ------------------------------------------------------------------ outcomes agents and field teams report
     def outcome(
@@ -206,26 +208,23 @@ class Ops:
         return self._put_events(details)
 
     # ------------------------------------------------------------------ pausing an account
-    def pause(self, account_id: str, operator: str, until: str | None = None) -> dict[str, Any]:
-        """Stop all contact with an account (a `paused` hold) until resumed, or through `until` (YYYY-MM-DD)."""
-        if not operator.strip():
-            raise OpsError("by: say who pauses the account (kept with the event)")
+    def pause(self, account_id: str, note: str | None = None, until: str | None = None) -> dict[str, Any]:
+        """Stop all contact with an account (a `paused` hold) until resumed, or through `until` (YYYY-MM-DD). Who paused
+        it is the caller AWS authenticated; `note` (`--by`) is kept beside it as requested_by."""
         self.account(account_id)  # exists?
-        fields: dict[str, Any] = {"reason": "paused", "requested_by": operator.strip()}
+        fields: dict[str, Any] = {"reason": "paused"} | _note(note)
         if until:
             fields["until"] = until
         detail = self._put_event("hold_placed", account_id, fields)
-        return {"account_id": account_id, "paused": True, "until": until, "event_id": detail["event_id"]}
+        return {"account_id": account_id, "paused": True, "until": until, "event_id": detail["event_id"], "principal": detail["principal"]}
 
-    def resume(self, account_id: str, operator: str) -> dict[str, Any]:
+    def resume(self, account_id: str, note: str | None = None) -> dict[str, Any]:
         """Lift an operator's pause; other holds (disputes, bankruptcy...) stay."""
-        if not operator.strip():
-            raise OpsError("by: say who resumes the account (kept with the event)")
         account = self.account(account_id)
         if "paused" not in (account.get("holds") or {}):
             raise OpsError(f"account {account_id}: not paused (holds: {', '.join(account.get('holds') or {}) or 'none'})")
-        detail = self._put_event("hold_lifted", account_id, {"reason": "paused", "requested_by": operator.strip()})
-        return {"account_id": account_id, "paused": False, "event_id": detail["event_id"]}
+        detail = self._put_event("hold_lifted", account_id, {"reason": "paused"} | _note(note))
+        return {"account_id": account_id, "paused": False, "event_id": detail["event_id"], "principal": detail["principal"]}
 
     # ------------------------------------------------------------------ verifying a stack
     def smoke(self, phone: str, wait_seconds: float = 600) -> dict[str, Any]:
@@ -402,9 +401,9 @@ class Ops:
         return entries, {"read": True, "from": first.isoformat(), "entries": len(entries)}
 
 
-def _entry_result(entry: dict[str, Any]) -> str:
-    """What PutEvents said of one entry: put, or refused and why."""
-    return "put" if entry.get("EventId") else f"refused: {entry.get('ErrorMessage') or entry.get('ErrorCode') or 'unknown error'}"
+def _note(note: str | None) -> dict[str, str]:
+    """A typed name, kept as requested_by beside the authenticated principal (a display note, not an identity)."""
+    return {"requested_by": note.strip()} if note and note.strip() else {}
 
 
 def _check(detail: dict[str, Any], what: str) -> Any:

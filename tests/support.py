@@ -69,6 +69,7 @@ class ScenarioOutput:
         self.runs = _lines(out / "runs.jsonl")
         self.accounts = {a["account_id"]: a for a in json.loads((out / "accounts.json").read_text(encoding="utf-8"))}
         self.tasks = _lines(out / "tasks.jsonl")  # {"queue": "call" | "visit" | "legal_referral", "message": {...}}
+        self.operator_actions = _lines(out / "operator_actions.jsonl")  # what people did, from the audit archive
 
     def of(self, account_id: str, action: str | None = None, purpose: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -136,3 +137,16 @@ def task_problems(queue: str, message: Any) -> list[str]:
 
 def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def ops_for(stack: Any, session: Any = None, person: str | None = None) -> Any:
+    """The ops CLI's commands on a LocalStack in this process: their commands reach OperatorCommandsFunction as its
+    URL would deliver them, as `person`'s session of the stack's reviewers' or operators' role (default: this OS user)."""
+    import boto3
+
+    from ops.commands import Ops
+    from ops.operator_door import HarnessDoor
+    from sim.local.stack import REGION
+
+    session = session or boto3.Session(region_name=REGION)
+    return Ops(dict(stack.refs), session, door=HarnessDoor(stack, session, person))

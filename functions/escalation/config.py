@@ -72,6 +72,14 @@ def _positive_rate(value: str) -> float:
     return rate
 
 
+def _role_names(value: str) -> frozenset[str]:
+    """IAM role names, separated by spaces (a role name may hold a comma)."""
+    names = value.split()
+    if not names or not all(re.fullmatch(r"[A-Za-z0-9+=,.@_-]{1,64}", n) for n in names):
+        raise ValueError("expected IAM role names separated by spaces")
+    return frozenset(names)
+
+
 URL = _text(r"https?://\S+", "a queue URL")
 ARN = _text(r"arn:[\w-]+:\S+", "an ARN")
 # Setting -> (environment variable, parser), or a reader of several variables. Defaults only where AWS has one meaning.
@@ -92,6 +100,8 @@ _READERS: dict[str, tuple[str, Callable[[str], Any]] | Callable[[Mapping[str, st
     "borrower_event_bus": ("BORROWER_EVENT_BUS", _text(r"[A-Za-z0-9._/-]{1,256}", "an event bus name")),
     "default_profile": ("DEFAULT_PROFILE", _text(r"CN|US|EU", "CN, US or EU")),
     "lender_config": _lender_config,
+    "reviewer_roles": ("REVIEWER_ROLES", _role_names),
+    "operator_roles": ("OPERATOR_ROLES", _role_names),
 }
 # Not from template.yaml: how contacts are timed. "wall" (the real clock) unless the local harness says "run".
 _OPTIONAL = {"clock": ("CLOCK", _text(r"wall|run", "wall or run"), "wall")}
@@ -126,6 +136,8 @@ class Settings:
     clock: str = "wall"  # "wall": contact time is the real clock; "run": the run's scheduled instant (simulations)
     default_profile: str = "CN"  # the profile of an account that sets none and whose number's country has none
     lender_config: AppConfigRef | None = None  # where the deployed lender configuration is (escalation.service.configuration)
+    reviewer_roles: frozenset[str] = frozenset()  # roles whose sessions may decide legal reviews (OperatorCommandsFunction)
+    operator_roles: frozenset[str] = frozenset()  # roles whose sessions may pause accounts and enter outcomes by hand
     loaded: frozenset[str] = frozenset()  # the settings read and validated (a handler's needs); the others keep their defaults
 
     @classmethod

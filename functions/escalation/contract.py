@@ -78,6 +78,21 @@ class Name(_Text):
     pattern, what = re.compile(r"\S.{0,63}"), "1-64 characters"
 
 
+class Principal(_Text):
+    """The caller of the operators' path as AWS authenticated it (issue 19): an assumed-role session,
+    arn:aws:sts::<account>:assumed-role/<role>/<session>. People act through a role's session: its role says what
+    they may do, its session name (pinned to the user name by the roles' trust policy, or set by IAM Identity
+    Center) says who they are."""
+
+    pattern = re.compile(r"arn:aws[a-z-]*:sts::[0-9]{12}:assumed-role/[A-Za-z0-9+=,.@_-]{1,64}/[A-Za-z0-9+=,.@_-]{2,64}")
+    what = "an assumed-role session ARN like arn:aws:sts::123456789012:assumed-role/Reviewer/li.wei"
+
+    @property
+    def role(self) -> str:
+        """The role whose session it is: what the caller may do (escalation.service.operator_commands.authorize)."""
+        return self.split("/")[1]
+
+
 class TaskId(_Text):
     pattern, what = re.compile(r"[A-Za-z0-9._:#-]{1,200}"), "a task id as the call task gives it"
 
@@ -287,10 +302,12 @@ class NewAccount(_Strict, kw_only=True):  # kw_only per class: required fields m
                 raise ContractError(f"timezone: {exc}") from None
 
 
-class BorrowerEventBase(_Strict):
+class BorrowerEventBase(_Strict, kw_only=True):
     event_id: EventId
     account_id: Id
     occurred_at: Instant
+    # Only on collections.ops events, which only OperatorCommandsFunction may put: the caller it received (check_source).
+    principal: Principal | None = None
 
 
 def _not_before(day: date | None, event: BorrowerEventBase, field: str) -> None:
@@ -407,7 +424,7 @@ class VisitOutcomeEvent(BorrowerEventBase):
 class LegalDecisionEvent(BorrowerEventBase):
     type: Literal["legal_decision"]
     decision: Literal["approve", "reject"]
-    reviewer: Name = Name("reviewer")
+    reviewer: Name = Name("reviewer")  # a display note the reviewer typed; who decided is `principal`
 
 
 class NewAccountEvent(BorrowerEventBase):
@@ -569,7 +586,10 @@ def _plain(value: Any) -> Any:
 
 def as_detail(event: BorrowerEventBase) -> dict[str, Any]:
     """The event as JSON-ready detail again (what parse_event reads): JSON types only (lists, not tuples)."""
-    return msgspec.json.decode(msgspec.json.encode(event, enc_hook=_plain))
+    detail = msgspec.json.decode(msgspec.json.encode(event, enc_hook=_plain))
+    if detail.get("principal") is None:
+        detail.pop("principal", None)  # only the operators' events have one; others' entries stay as they were
+    return detail
 
 
 def to_domain(event: BorrowerEventBase) -> dict[str, Any]:
@@ -616,6 +636,10 @@ def check_source(source: Any, event: BorrowerEventBase) -> None:
     said = _printable(_REPR.repr(source)) if source is not None else "an event with no source"
     if (what := operators_only(detail)) and source != OPS_SOURCE:
         raise ContractError(f"source: {what} must come from the operators' source {OPS_SOURCE}, not {said}")
+    if source == OPS_SOURCE and event.principal is None:
+        raise ContractError(f"principal: missing; {OPS_SOURCE} events carry the caller OperatorCommandsFunction authenticated")
+    if source != OPS_SOURCE and event.principal is not None:
+        raise ContractError(f"principal: only {OPS_SOURCE} events name an authenticated caller, not {said}")
     smoke = isinstance(event, NewAccountEvent) and event.account.product == SMOKE_PRODUCT  # `ops smoke`'s synthetic account
     if source == OPS_SOURCE and event.type not in OPS_TYPES and not smoke:
         raise ContractError(f"source: {OPS_SOURCE} may not put {event.type} (only {', '.join(sorted(OPS_TYPES))}); it comes from {SOURCE}")

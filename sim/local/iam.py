@@ -142,6 +142,8 @@ def resource_id(template: dict[str, Any], value: Any) -> str:
                 if machine["Type"] == "AWS::Serverless::StateMachine" and isinstance(sm_name, dict) and "Fn::Sub" in sm_name:
                     text = text.replace(f"{STATES_ARN}:stateMachine:{sm_name['Fn::Sub']}", name)
                     text = text.replace(f"{STATES_ARN}:execution:{sm_name['Fn::Sub']}:", f"{name}:execution:")
+            # A state machine's executions, by its Name attribute (people's roles: ops legal list, runs report).
+            text = re.sub(rf"^{re.escape(STATES_ARN)}:execution:\$\{{(\w+)\.Name\}}:", r"\1:execution:", text)
             # An AppConfig configuration: application/<app>/environment/<env>/configuration/<profile> -> the profile.
             if found := re.fullmatch(r"arn:\$\{AWS::Partition\}:appconfig:.*/configuration/\$\{(\w+)\}", text):
                 return found.group(1)

@@ -7,7 +7,9 @@ process), plus:
 
 * a real HTTP endpoint (moto's server, in this process, on the same state): the ops CLI
   (`python -m ops --endpoint-url http://localhost:5000 --stack local ...`) and the AWS CLI (`--endpoint-url`)
-  work against it. The stack's resources are published as the SSM parameter the ops CLI reads;
+  work against it. The stack's resources are published as the SSM parameter the ops CLI reads; the control
+  endpoint's /operator-command stands in for OperatorCommandsFunction's URL (the caller: what STS says of the
+  CLI's credentials, or `--as NAME`'s session of the stack's role);
 * Lambda's event source mappings: the borrower-event queue and the SMS outbox are drained every moment, so an
   event put on the bus (an operator's pause, a reviewer's approval) is applied at once;
 * a simulated clock, advanced a day at a time on request: `make local-day [DATE=YYYY-MM-DD]` asks this process
@@ -116,6 +118,8 @@ class LocalServer:
             "advance the simulated clock:  make local-day            (the next day)",
             "                              make local-day DATE=YYYY-MM-DD   (every day through DATE)",
             f"operate it:                   .venv/bin/python -m ops --endpoint-url {endpoint} --stack {self.stack_name} legal list",
+            f"                              .venv/bin/python -m ops --endpoint-url {endpoint} --stack {self.stack_name}"
+            " legal approve ACCOUNT --as alice   (then --as bob: four eyes)",
             f"                              aws --endpoint-url {endpoint} --region {REGION} dynamodb scan"
             f" --table-name {outputs['AccountsTable']}",
             "stop: Ctrl-C",
@@ -130,6 +134,9 @@ def _at(event: dict[str, Any]) -> Any:
 def _control(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     class Control(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            if self.path == "/operator-command":
+                self._operator_command()
+                return
             if self.path != "/day":
                 self._send(404, {"error": f"no such path {self.path}"})
                 return
@@ -139,6 +146,18 @@ def _control(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {"days": server.advance(through)})
             except (ValueError, KeyError) as exc:
                 self._send(400, {"error": str(exc)})
+
+        def _operator_command(self) -> None:
+            """OperatorCommandsFunction's URL, locally: the ops CLI sends the command and the caller STS named."""
+            try:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                command, caller = body["command"], body["caller"]
+            except (ValueError, KeyError) as exc:
+                self._send(400, {"status": "refused", "reason": f"body: expected command and caller ({exc})"})
+                return
+            with server.lock:
+                answer = server.stack.operator_command(command, caller)
+            self._send(answer["statusCode"], answer["body"])
 
         def _send(self, status: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()

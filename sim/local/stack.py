@@ -132,6 +132,7 @@ class LocalStack:
         self._create_data_and_messaging()
         self._create_event_buses()
         self._declare_functions()
+        self._create_people_roles()
         self._create_lender_config()
         self._create_state_machines()
         os.environ.update(self.function_environment())
@@ -304,6 +305,38 @@ class LocalStack:
             self.functions[name] = {"logical": logical, "handler": res["Properties"]["Handler"]}
             self.refs[logical] = name
             self.attrs[(logical, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+    def _create_people_roles(self) -> None:
+        """The roles people assume (ReviewerRole, OperatorRole), in moto's IAM: `assume_role` on one gives a session
+        whose ARN the operators' path receives (`operator_command`). moto evaluates neither their trust nor their policies."""
+        iam = boto3.client("iam", region_name=REGION)
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}],
+        }
+        for logical in resources_of_type(self.template, "AWS::IAM::Role"):
+            name = f"{self.name}-{logical}"
+            self.refs[logical] = name
+            self.attrs[(logical, "Arn")] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+    def session_of(self, role: str, person: str) -> str:
+        """The ARN of `person`'s session of one of the stack's roles (ReviewerRole, OperatorRole), as STS names it."""
+        return f"arn:aws:sts::{ACCOUNT}:assumed-role/{self.refs[role]}/{person}"
+
+    def admit_roles(self, reviewers: set[str] = frozenset(), operators: set[str] = frozenset()) -> None:
+        """Name more roles whose sessions may use the operators' path (the ExtraReviewerRoles / ExtraOperatorRoles
+        parameters), as a lender names its IAM Identity Center roles: a scenario's principals are of such roles."""
+        for parameter, names in (("ExtraReviewerRoles", reviewers), ("ExtraOperatorRoles", operators)):
+            self.refs[parameter] = " ".join(sorted(set(self.refs[parameter].split()) | set(names)))
+        self._settings.clear()
+
+    def operator_command(self, body: dict[str, Any], principal: str | None) -> dict[str, Any]:
+        """Call OperatorCommandsFunction as its function URL would (AWS_IAM): the caller's ARN as Lambda passes it,
+        the command as the body. Returns the function's answer: {"statusCode", "body" (parsed)}."""
+        context = {"http": {"method": "POST", "path": "/"}, "authorizer": {"iam": {"userArn": principal or "", "accountId": ACCOUNT}}}
+        event = {"version": "2.0", "rawPath": "/", "requestContext": context, "body": json.dumps(body), "isBase64Encoded": False}
+        answer = self.call_handler("OperatorCommandsFunction", event)
+        return {"statusCode": answer["statusCode"], "body": json.loads(answer["body"])}
 
     def _create_lender_config(self) -> None:
         """The AppConfig application, environment, profile (with its LAMBDA validator) and deployment strategy."""

@@ -47,13 +47,16 @@ def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str
 
 
 def resolve(value: Any, refs: dict[str, str], attrs: dict[tuple[str, str], str]) -> Any:
-    """Resolve Ref / Fn::GetAtt / Fn::Sub against local physical names; other values pass through."""
+    """Resolve Ref / Fn::GetAtt / Fn::Join / Fn::Sub against local physical names; other values pass through."""
     if isinstance(value, dict) and len(value) == 1:
         ((key, arg),) = value.items()
         if key == "Ref":
             return refs[arg]
         if key == "Fn::GetAtt":
             return attrs[(arg[0], arg[1])]
+        if key == "Fn::Join":
+            separator, parts = arg
+            return separator.join(str(resolve(part, refs, attrs)) for part in parts)
         if key == "Fn::Sub":
             text = arg if isinstance(arg, str) else arg[0]
             for name, val in refs.items():

@@ -1,5 +1,6 @@
 """What a replayed scenario writes (docs/SCENARIOS.md): the audit trail, the tasks queued for agents and partners,
-the accounts, the summary, the runs, the events, the days, the logs, and report.html."""
+the accounts, the summary, the runs, the events, what people did (operator_actions.jsonl), the days, the logs, and
+report.html."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ def export(replay: Replay, out: Path) -> dict[str, Any]:
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     (out / "runs.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in replay.runs), encoding="utf-8")
     (out / "events.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in replay.event_log), encoding="utf-8")
+    actions = "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in operator_actions(replay.stack))
+    (out / "operator_actions.jsonl").write_text(actions, encoding="utf-8")
     # What the functions logged (masked by their formatter, escalation.logs), one record per line.
     logs = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in replay.stack.log_records())
     (out / "logs.jsonl").write_text(logs, encoding="utf-8")
@@ -73,6 +76,17 @@ def archived_audit(stack: Any) -> tuple[list[Any], dict[tuple[str, str], dict[st
         for r in all_records(s3, bucket, "receipt")
     }
     return contacts, receipts
+
+
+def operator_actions(stack: Any) -> list[dict[str, Any]]:
+    """What people did (legal decisions, pauses, outcomes entered by hand), as the audit archive holds it: each applied
+    operators' event with the caller AWS authenticated, its time and what it did, oldest first (issue 19)."""
+    from escalation.aws.archive import all_records
+
+    s3, bucket = stack.client("s3"), stack.refs["AuditArchiveBucket"]
+    found = [r for r in all_records(s3, bucket, "event") if r.get("principal")]
+    keys = ("at", "principal", "account_id", "type", "effect", "fields")
+    return [{k: json.loads(r[k]) if k == "fields" else r[k] for k in keys} for r in sorted(found, key=lambda r: (r["at"], r["key"]))]
 
 
 def sms_delivery(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

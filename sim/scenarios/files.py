@@ -187,7 +187,7 @@ def _account(raw: Any, item: str, fail: Callable[[str, str], ScenarioError], def
 
 def _event(event: Any, item: str, fail: Callable[[str, str], ScenarioError], profile: str, known: Counter[str]) -> dict[str, Any]:
     """An event whose detail the contract accepts, about a known account, from a known sender."""
-    from escalation.contract import EVENT_MODELS, ContractError, default_source, parse_event
+    from escalation.contract import EVENT_MODELS, ContractError, Principal, default_source, parse_event
 
     if not isinstance(event, dict):
         raise fail(item, "must be an object")
@@ -202,8 +202,13 @@ def _event(event: Any, item: str, fail: Callable[[str, str], ScenarioError], pro
     source = event["source"] if "source" in event else default_source(event)
     if source not in SOURCES:
         raise fail(f"{item}.source", f"must be one of {', '.join(SOURCES)}")
-    if "principal" in event and (source != "collections.ops" or not isinstance(event["principal"], str) or not event["principal"]):
-        raise fail(f"{item}.principal", "only an event from collections.ops names a principal (the caller AWS authenticated)")
+    if "principal" in event:
+        if source != "collections.ops":
+            raise fail(f"{item}.principal", "only an event from collections.ops names a principal (the caller AWS authenticated)")
+        try:
+            Principal.parse(event["principal"])
+        except ValueError as exc:
+            raise fail(f"{item}.principal", str(exc)) from None
     if kind == "new_account":
         if not isinstance(event.get("account"), dict):
             raise fail(f"{item}.account", "missing (required for new_account)" if "account" not in event else "must be an object")

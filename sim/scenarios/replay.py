@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
@@ -107,12 +108,15 @@ class Replay:
             self.injector.uninstall()
 
     def apply(self, event: dict[str, Any], instant: datetime) -> None:
-        """Deliver one event the way its sender would: the lender's core system (or the ops CLI) with PutEvents on the
-        borrower bus, with the event's `source` (by default escalation.contract.default_source: collections.ops for a
-        legal decision, a pause or a manual outcome, else lender.core; the ingest refuses the operators' events from any
-        other); a borrower's reply through two-way SMS, its topic and the forwarder (sim/local/carrier.py). The event's
-        `principal` is not used yet (issue 19, item 2: the authenticated caller of the operators' path)."""
-        from escalation.contract import default_source
+        """Deliver one event the way its sender would (its `source`; by default escalation.contract.default_source:
+        collections.ops for a legal decision, a pause or a manual outcome, else lender.core):
+
+        * lender.core: the lender's core system, with PutEvents on the borrower bus;
+        * collections.ops: a person, through OperatorCommandsFunction's URL, as the event's `principal` (see
+          `_operators_command`); the function refuses what that person may not do, and puts the rest on the bus;
+        * a borrower's reply: through two-way SMS, its topic and the forwarder (sim/local/carrier.py).
+        The ingest refuses the operators' events from any source but collections.ops."""
+        from escalation.contract import OPS_SOURCE, default_source
 
         self.carrier.deliver(instant)
         detail = bus_detail(event, instant, f"{self.scenario.name[:40]}#{len(self.event_log)}", self.scenario.profile)
@@ -122,19 +126,63 @@ class Replay:
         if event["type"] == "sms_reply":
             inbound_id = hashlib.sha256(detail["event_id"].encode()).hexdigest()[:32]
             send = partial(borrower_replies, self.stack, detail["account_id"], detail["text"], instant, inbound_id)
+        elif source == OPS_SOURCE:
+            send = partial(self._operators_command, detail, event.get("principal"))
         else:
             send = partial(self.stack.put_events, [entry])
-        send()
+        answer = send()
+        refused = answer if isinstance(answer, str) else None  # the operators' path answers with its reason for refusing
         if self.injector.on(instant.date(), "duplicate_event"):
             send()  # the sender sends it again: the same event id
             self.injector.note("duplicate_event")
         self.stack.poll_queues()
-        rejected = self.stack.queue_messages("RejectedEventsQueue")
-        note = "rejected: " + "; ".join(r["reason"] for r in rejected) if rejected else "applied"
+        rejected = [r["reason"] for r in self.stack.queue_messages("RejectedEventsQueue")] + ([refused] if refused else [])
+        note = "rejected: " + "; ".join(rejected) if rejected else "applied"
         self._wait_for_pending_reviews()  # a decision, a payment or a hold moves a review on
         self.carrier.collect(instant)  # a payment's confirmation, a reply's help text
         logged = {"at": instant.isoformat(), "account_id": event.get("account_id"), "type": event["type"], "note": note}
+        logged |= {"principal": p} if (p := event.get("principal")) else {}
         self.event_log.append(logged | ({"effect": effect} if (effect := self._effect(event, instant)) and not rejected else {}))
+
+    def _operators_command(self, detail: dict[str, Any], principal: str | None) -> str | None:
+        """A person's command through OperatorCommandsFunction; returns the function's reason if it refused.
+
+        The scenario's `principal` is the caller AWS authenticated; the harness names its role among the stack's
+        reviewers' (a legal decision) or operators' roles (the rest), as a lender names its Identity Center roles
+        (ExtraReviewerRoles / ExtraOperatorRoles). Without one, the stack's own role's sessions act: a decision naming
+        a `reviewer` is that person's; one naming nobody stands for the review's decision (SCENARIOS.md's examples
+        predate four eyes): as many distinct reviewers as the account's profile requires approve, or one rejects. An
+        operator's event without a principal is one operator's."""
+        from escalation.contract import Principal
+
+        reviewing = detail["type"] == "legal_decision"
+        if principal is not None:
+            role = Principal.parse(principal).role
+            self.stack.admit_roles(reviewers={role}) if reviewing else self.stack.admit_roles(operators={role})
+            callers = [principal]
+        elif reviewing and detail.get("reviewer"):  # a named reviewer (the lab's lab-1, lab-2...): that one person
+            callers = [self.stack.session_of("ReviewerRole", re.sub(r"[^A-Za-z0-9+=,.@_-]", "-", detail["reviewer"])[:64].ljust(2, "-"))]
+        elif reviewing:
+            needed = self._approvals_needed(detail["account_id"]) if detail.get("decision") == "approve" else 1
+            callers = [self.stack.session_of("ReviewerRole", f"scenario-reviewer-{n}") for n in range(1, needed + 1)]
+        else:
+            callers = [self.stack.session_of("OperatorRole", "scenario-operator")]
+        reasons = []
+        for n, caller in enumerate(callers):
+            body = detail | ({"event_id": f"{detail['event_id'][:120]}-{n}"} if n else {})
+            answer = self.stack.operator_command(body, caller)
+            if answer["statusCode"] >= 300:
+                reasons.append(answer["body"]["reason"])
+            self.stack.poll_queues()  # each approval applied before the next is asked for
+        return "; ".join(reasons) or None
+
+    def _approvals_needed(self, account_id: str) -> int:
+        """The distinct reviewers a referral of this account needs: its effective profile's legal_approvals."""
+        from escalation.aws import dynamo
+        from escalation.service.context import profile_of
+
+        account = dynamo.load(account_id)
+        return profile_of(account).legal_approvals if account is not None else 1
 
     def _effect(self, event: dict[str, Any], instant: datetime) -> str | None:
         """What the event did to the account, in the ingest's words (the account's last event, if it is this one)."""

@@ -12,6 +12,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support import ops_for
+
 START = "2026-03-01"
 ACCOUNTS = [
     *(
@@ -45,8 +47,7 @@ EVENTS = [
 
 @pytest.fixture(scope="module")
 def archived(tmp_path_factory):
-    from ops.commands import Ops
-    from sim.local.stack import REGION, LocalStack
+    from sim.local.stack import LocalStack
     from sim.scenarios import Replay, validate
     from sim.scenarios.export import export
 
@@ -56,7 +57,7 @@ def archived(tmp_path_factory):
         replay = Replay(validate(raw, "archive"), stack)
         replay.run()
         export(replay, out)
-        yield stack, replay, out, Ops(dict(stack.refs), boto3.Session(region_name=REGION))
+        yield stack, replay, out, ops_for(stack)
 
 
 def objects(stack) -> dict[str, list[dict]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import ScenarioOutput, local_date, utc
+from tests.support import ScenarioOutput, local_date, ops_for, utc
 
 SHANGHAI_RUN = "T02:00:00Z"
 
@@ -213,9 +213,8 @@ def test_a_dispute_withdraws_the_waiting_review_and_holds(runs):
 @pytest.fixture(scope="module")
 def waiting_review():
     """A stack left running with one legal review waiting for a person."""
-    import boto3
 
-    from sim.local.stack import REGION, LocalStack
+    from sim.local.stack import LocalStack
     from sim.scenarios import Replay, validate
 
     acct, events = reviewed("OPS-REVIEW", 21)
@@ -224,9 +223,8 @@ def waiting_review():
     with LocalStack() as stack:
         replay = Replay(validate(raw, "ops"), stack)
         replay.run()
-        from ops.commands import Ops
 
-        yield stack, replay, Ops(dict(stack.refs), boto3.Session(region_name=REGION))
+        yield stack, replay, ops_for(stack)
 
 
 def test_ops_lists_approves_and_rejects_reviews_and_the_referral_names_the_reviewer(waiting_review, capsys):
@@ -238,13 +236,23 @@ def test_ops_lists_approves_and_rejects_reviews_and_the_referral_names_the_revie
     listing = capsys.readouterr().out
     assert "OPS-REVIEW" in listing and "OPS-REJECT" in listing and "8000.00 CNY" in listing
 
-    assert main(["--stack", "local", "legal", "approve", "OPS-REVIEW", "--reviewer", "li.wei"], ops=ops) == 0
-    assert main(["--stack", "local", "legal", "reject", "OPS-REJECT", "--reviewer", "li.wei"], ops=ops) == 0
+    # Four eyes: li.wei approves (her second try is refused), zhang.min approves: referred. li.wei rejects the other.
+    li, zhang = ops_for(stack, person="li.wei"), ops_for(stack, person="zhang.min")
+    assert main(["--stack", "local", "legal", "approve", "OPS-REVIEW", "--reviewer", "first look"], ops=li) == 0
+    assert f"as {stack.session_of('ReviewerRole', 'li.wei')} (note: first look)" in capsys.readouterr().out
+    stack.poll_queues()
+    assert main(["--stack", "local", "legal", "approve", "OPS-REVIEW"], ops=li) == 2
+    assert "refused: principal: li.wei approved this review already; another reviewer must approve" in capsys.readouterr().err
+    assert dynamo.load("OPS-REVIEW").status.value != "legal"
+    assert main(["--stack", "local", "legal", "approve", "OPS-REVIEW"], ops=zhang) == 0
+    assert main(["--stack", "local", "legal", "reject", "OPS-REJECT"], ops=li) == 0
     stack.poll_queues()
     replay._wait_for_pending_reviews()
 
     [referral] = [c for c in dynamo.contacts_of("OPS-REVIEW") if c.action.value == "legal_referral"]
-    assert referral.decided_by == "li.wei"
+    first, second = referral.decided_by.split(", ")
+    assert first.startswith(stack.session_of("ReviewerRole", "li.wei") + " at ")
+    assert second.startswith(stack.session_of("ReviewerRole", "zhang.min") + " at ")
     assert dynamo.load("OPS-REVIEW").status.value == "legal"
     assert dynamo.load("OPS-REJECT").legal_state.value == "rejected"
     assert [c for c in dynamo.contacts_of("OPS-REJECT") if c.action.value == "legal_referral"] == []

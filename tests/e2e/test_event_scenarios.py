@@ -58,6 +58,25 @@ LATER_DISPUTE_AT, LATER_RESOLVE_AT, SETTLED_AT = "2026-03-03T06:00:00Z", "2026-0
 NOT_HOME_AT, EARLY_DECISION_AT, DECISION_AT = "2026-03-01T06:00:00Z", "2026-03-02T06:00:00Z", "2026-03-03T06:00:00Z"
 CORE_DECISION_AT = "2026-03-03T05:00:00Z"  # after the run that opens the review (02:00Z), before the operators' decision
 ENROLL_AT = "2026-03-01T06:00:00Z"
+# Four eyes (issue 19): people as AWS authenticates them. Alice through the lender's Identity Center role is still Alice.
+ALICE = "arn:aws:sts::123456789012:assumed-role/CollectionsReviewer/alice"
+ALICE_SSO = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Reviewer_0123abcd/alice"
+BOB = "arn:aws:sts::123456789012:assumed-role/CollectionsReviewer/bob"
+CAROL = "arn:aws:sts::123456789012:assumed-role/CollectionsOperator/carol"
+SECOND_DECISION_AT, THIRD_DECISION_AT = "2026-03-03T07:00:00Z", "2026-03-03T08:00:00Z"
+
+
+def decision(at: str, account_id: str, verdict: str, principal: str) -> dict[str, Any]:
+    return {"at": at, "type": "legal_decision", "account_id": account_id, "decision": verdict, "principal": principal}
+
+
+def reviewed(*account_ids: str) -> list[dict]:
+    """Events that bring each account to a legal review on 2026-03-03 (as in the legal_decision scenario)."""
+    events = []
+    for a in account_ids:
+        events += outcomes(a, "call_outcome", REFUSE_TWICE) + outcomes(a, "visit_outcome", [(NOT_HOME_AT, "not_home")])
+    return events
+
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "payment": scenario(
@@ -155,6 +174,30 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {"at": CORE_DECISION_AT, "type": "legal_decision", "account_id": "APPROVE", "decision": "approve", "source": "lender.core"},
             {"at": DECISION_AT, "type": "legal_decision", "account_id": "APPROVE", "decision": "approve"},
             {"at": DECISION_AT, "type": "legal_decision", "account_id": "REJECT", "decision": "reject"},
+        ],
+    ),
+    "four_eyes": scenario(
+        "four eyes: two distinct reviewers refer; one reviewer twice does not; a rejection ends the review",
+        4,
+        [account(a, n, balance="8000.00", due=LATE_DUE) for a, n in (("ONE-PERSON", 20), ("TWO-PEOPLE", 21), ("REJECTED", 22))]
+        + [account("PAUSED", 23)],
+        [
+            *reviewed("ONE-PERSON", "TWO-PEOPLE", "REJECTED"),
+            decision(DECISION_AT, "ONE-PERSON", "approve", ALICE),
+            decision(SECOND_DECISION_AT, "ONE-PERSON", "approve", ALICE),
+            decision(THIRD_DECISION_AT, "ONE-PERSON", "approve", ALICE_SSO),
+            decision(DECISION_AT, "TWO-PEOPLE", "approve", ALICE),
+            decision(SECOND_DECISION_AT, "TWO-PEOPLE", "approve", BOB),
+            decision(DECISION_AT, "REJECTED", "approve", ALICE),
+            decision(SECOND_DECISION_AT, "REJECTED", "reject", BOB),
+            {
+                "at": ENROLL_AT,
+                "type": "hold_placed",
+                "account_id": "PAUSED",
+                "reason": "paused",
+                "principal": CAROL,
+                "requested_by": "ops desk",
+            },
         ],
     ),
     "new_account": scenario(
@@ -406,6 +449,56 @@ def test_rejection_returns_the_account_to_the_ladder(runs):
     assert {c["action"] for c in after} <= {"sms", "call"}
     assert run.accounts["REJECT"]["status"] == "active"
     assert run.notes("REJECT", "legal_decision") == ["applied"]
+
+
+# ---------------------------------------------------------------------- four eyes (issue 19)
+def test_one_reviewer_approving_twice_refers_nothing(runs):
+    """The same person twice, even through another role, is one approval: the review keeps waiting for a second."""
+    run = runs("four_eyes")
+    first, again, through_sso = run.notes("ONE-PERSON", "legal_decision")
+    assert first == "applied"
+    assert again == through_sso == "rejected: principal: alice approved this review already; another reviewer must approve"
+    assert run.of("ONE-PERSON", "legal_referral") == []
+    assert run.accounts["ONE-PERSON"]["status"] != "legal"
+
+
+def test_two_distinct_reviewers_refer_and_the_referral_names_both_with_their_times(runs):
+    run = runs("four_eyes")
+    assert run.notes("TWO-PEOPLE", "legal_decision") == ["applied", "applied"]
+    [referral] = run.of("TWO-PEOPLE", "legal_referral")
+    assert utc(referral["at"]) >= utc(SECOND_DECISION_AT)
+    assert referral["approved_by"] == f"{ALICE} at 2026-03-03T06:00:00+00:00, {BOB} at 2026-03-03T07:00:00+00:00"
+    [task] = [t["message"] for t in run.tasks if t["queue"] == "legal_referral" and t["message"]["account_id"] == "TWO-PEOPLE"]
+    assert ALICE in task["approved_by"] and BOB in task["approved_by"]
+    assert run.accounts["TWO-PEOPLE"]["status"] == "legal"
+
+
+def test_a_rejection_after_one_approval_ends_the_review(runs):
+    run = runs("four_eyes")
+    assert run.notes("REJECTED", "legal_decision") == ["applied", "applied"]
+    assert run.of("REJECTED", "legal_referral") == []
+    assert run.accounts["REJECTED"]["status"] == "active"
+    assert run.after("REJECTED", SECOND_DECISION_AT), "the ladder goes on after a rejected review"
+
+
+def test_every_operator_action_is_in_the_audit_archive_with_the_authenticated_principal(runs):
+    run = runs("four_eyes")
+    actions = run.operator_actions
+    pause = next(a for a in actions if a["account_id"] == "PAUSED")
+    assert (pause["principal"], pause["type"], pause["at"]) == (CAROL, "hold_placed", "2026-03-01T06:00:00Z")
+    assert pause["fields"]["reason"] == "paused" and pause["fields"]["requested_by"] == "ops desk"  # the typed note, beside it
+    assert "principal" not in pause["fields"]
+    decisions = sorted((a["account_id"], a["principal"], a["fields"]["decision"]) for a in actions if a["type"] == "legal_decision")
+    assert decisions == [
+        ("ONE-PERSON", ALICE, "approve"),  # once: the second approval and the one through Identity Center were refused
+        ("REJECTED", ALICE, "approve"),
+        ("REJECTED", BOB, "reject"),
+        ("TWO-PEOPLE", ALICE, "approve"),
+        ("TWO-PEOPLE", BOB, "approve"),
+    ]
+    assert [a["at"] for a in actions] == sorted(a["at"] for a in actions)  # oldest first
+    assert all(a["principal"] for a in actions)
+    assert run.after("PAUSED", ENROLL_AT) == []
 
 
 # ---------------------------------------------------------------------- new_account

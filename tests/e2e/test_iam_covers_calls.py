@@ -1,10 +1,11 @@
 """Every AWS call the functions make is one their role allows (template.yaml, read by sim/local/iam.py).
 
 moto enforces no IAM, so this records what each handler really calls while a short scenario runs
-through the local stack — every function, including the legal path (approve, reject, a review
-withdrawn by a payment, a heartbeat), enrolment, a rejected event and a crash recovered — and
-maps each call to its IAM action and resource. tests/unit/test_security_template.py pins the
-grants to a table traced from the code; this test checks that table against the code's behaviour
+through the local stack — every function, including the legal path (reviewers' decisions through
+OperatorCommandsFunction: approve, reject, a review withdrawn by a payment, a heartbeat), enrolment,
+a rejected event and a crash recovered — and maps each call to its IAM action and resource.
+tests/unit/test_security_template.py pins the grants to a table traced from the code; this test
+checks that table against the code's behaviour
 (a new call, a new S3 key layout or a new table access fails here before it fails in AWS).
 """
 
@@ -204,6 +205,9 @@ def test_the_scenario_exercises_every_function_and_path(observed):
         ("PlanRunFunction", "s3:PutObject"),
         ("AssessAccountsFunction", "s3:GetObject"),  # the run's copy
         ("IngestEventsFunction", "appconfig:GetLatestConfiguration"),
+        # People's commands (the scenario's legal decisions, as reviewers' sessions): the account, then the bus.
+        ("OperatorCommandsFunction", "dynamodb:GetItem"),
+        ("OperatorCommandsFunction", "events:PutEvents"),
         ("ForwardRepliesFunction", "dynamodb:Query"),  # the accounts that carry the replying number
         ("ForwardRepliesFunction", "events:PutEvents"),
         ("RecordDeliveryReceiptsFunction", "dynamodb:Query"),  # the text a receipt is about

@@ -92,14 +92,24 @@ def test_the_readme_walk_through(local):
 
     listed = ops(port, "legal", "list")
     assert listed.returncode == 0 and "CN-LEGAL" in listed.stdout and "8000.00 CNY" in listed.stdout
-    approved = ops(port, "legal", "approve", "CN-LEGAL", "--reviewer", "you")
-    assert approved.returncode == 0 and approved.stdout.startswith("approve sent for CN-LEGAL")
+    # Four eyes: two people, each as their own session of the stack's reviewers' role; the same person twice is refused.
+    alice = ops(port, "legal", "approve", "CN-LEGAL", "--as", "alice", "--reviewer", "checked the file")
+    assert alice.returncode == 0, alice.stderr
+    assert alice.stdout.startswith("approve sent for CN-LEGAL as arn:aws:sts::123456789012:assumed-role/local-ReviewerRole/alice")
+    assert "(note: checked the file)" in alice.stdout
+    _until(lambda: ops(port, "--json", "timeline", "CN-LEGAL"), lambda r: "1 of 2 approvals" in r.stdout)
+    again = ops(port, "legal", "approve", "CN-LEGAL", "--as", "alice")
+    assert again.returncode == 2 and "refused: principal: alice approved this review already" in again.stderr
+    bob = ops(port, "legal", "approve", "CN-LEGAL", "--as", "bob")
+    assert bob.returncode == 0, bob.stderr
     paused = ops(port, "account", "pause", "US-LATE", "--by", "you")
     assert paused.returncode == 0, paused.stderr
 
     timeline = _until(lambda: ops(port, "timeline", "CN-LEGAL", "--json"), lambda r: "legal_referral" in r.stdout)
     shown = json.loads(timeline.stdout)  # the options after the command, as well as before it
     assert shown["account"]["status"] == "legal" and shown["account"]["phone"] == "+86*****11"
+    [referral] = [c for c in shown["contacts"] if c["action"] == "legal_referral"]
+    assert "assumed-role/local-ReviewerRole/alice at " in referral["decided_by"] and "ReviewerRole/bob at " in referral["decided_by"]
     # Decided on the simulated clock: the evening (UTC) of the last day it ran.
     assert [c["at"] for c in shown["contacts"] if c["action"] == "legal_referral"] == ["2026-03-03T21:00:00Z"]
     held = _until(lambda: ops(port, "--json", "timeline", "US-LATE"), lambda r: "paused" in r.stdout)

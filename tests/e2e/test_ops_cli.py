@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.support import ops_for
+
 
 def account(account_id: str, n: int) -> dict:
     return {
@@ -23,10 +25,8 @@ def account(account_id: str, n: int) -> dict:
 
 @pytest.fixture(scope="module")
 def harness():
-    import boto3
 
-    from ops.commands import Ops
-    from sim.local.stack import REGION, LocalStack
+    from sim.local.stack import LocalStack
     from sim.scenarios import Replay, validate
 
     events = [
@@ -38,7 +38,7 @@ def harness():
     with LocalStack() as stack:
         replay = Replay(validate(raw, "ops"), stack)
         replay.run()
-        yield stack, replay, Ops(dict(stack.refs), boto3.Session(region_name=REGION))
+        yield stack, replay, ops_for(stack)
 
 
 def cli(ops, *argv: str) -> int:

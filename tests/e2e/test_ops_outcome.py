@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.support import ops_for
+
 
 def account(account_id: str, n: int, due_date: str = "2027-03-02") -> dict:
     return {
@@ -23,10 +25,8 @@ def account(account_id: str, n: int, due_date: str = "2027-03-02") -> dict:
 
 @pytest.fixture(scope="module")
 def harness():
-    import boto3
 
-    from ops.commands import Ops
-    from sim.local.stack import REGION, LocalStack
+    from sim.local.stack import LocalStack
     from sim.scenarios import Replay, validate
 
     accounts = [account("PROMISE", 1), account("NOANSWER", 2), account("REFUSE", 3), account("VISIT", 4)]
@@ -35,7 +35,7 @@ def harness():
     with LocalStack() as stack:
         Replay(validate(raw, "ops-outcome"), stack).run()
         calls = stack.queue_messages("CallQueue")
-        yield stack, Ops(dict(stack.refs), boto3.Session(region_name=REGION)), calls
+        yield stack, ops_for(stack), calls
 
 
 def cli(ops, *argv: str) -> int:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.support import enroll, ingest
+from tests.support import enroll, ingest, ops_for
 
 DAY = date(2027, 3, 3)
 ENROLLED = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
@@ -67,7 +67,6 @@ BOOK = [
 def harness():
     import boto3
 
-    from ops.commands import Ops
     from sim.local.stack import REGION, LocalStack
 
     with LocalStack() as stack:
@@ -80,7 +79,7 @@ def harness():
         session = boto3.Session(region_name=REGION)
         calls: list[str] = []
         session.events.register("before-call", lambda model, **_: calls.append(f"{model.service_model.service_name}:{model.name}"))
-        yield stack, Ops(dict(stack.refs), session), calls
+        yield stack, ops_for(stack, session), calls
 
 
 def cli(ops, *argv: str) -> int:

@@ -27,7 +27,14 @@ def stack():
         yield local
 
 
+# What OperatorCommandsFunction adds to every event it puts as collections.ops: the caller AWS authenticated.
+OPERATOR = "arn:aws:sts::123456789012:assumed-role/collections-OperatorRole/ops.li"
+
+
 def put(stack: LocalStack, detail: dict, detail_type: str | None = None, source: str = "lender.core") -> None:
+    """Put one event on the bus as `source`; from collections.ops with a principal, as only the operators' path puts it."""
+    if source == "collections.ops":
+        detail = {"principal": OPERATOR} | detail
     bus = stack.refs["BorrowerEventBus"]
     stack.put_events([{"Source": source, "DetailType": detail_type or detail["type"], "Detail": json.dumps(detail), "EventBusName": bus}])
     stack.poll_queues()
@@ -147,6 +154,31 @@ def test_an_event_from_a_source_that_may_not_send_it_is_rejected_and_changes_not
     [rejected] = stack.queue_messages("RejectedEventsQueue")
     assert rejected["reason"].startswith(reason), rejected["reason"]
     assert json.loads(rejected["event"])["source"] == source  # the whole EventBridge event is kept
+
+
+@pytest.mark.parametrize(
+    ("detail", "source", "reason"),
+    [
+        (
+            event("hold_placed", "pause-9", reason="paused", principal=None),
+            "collections.ops",
+            "principal: missing; collections.ops events carry",
+        ),
+        (event("payment", "pay-9", amount="1.00", principal=OPERATOR), "lender.core", "principal: only collections.ops events name"),
+        (event("hold_placed", "pause-8", reason="paused", principal="ops.li"), "collections.ops", "principal: must be an assumed-role"),
+    ],
+)
+def test_the_principal_comes_with_the_operators_source_only(stack, detail, source, reason):
+    """Only OperatorCommandsFunction may put collections.ops (the bus policy), and it always names the caller: an
+    operators' event without one, or anyone else's with one, is rejected and changes nothing (issue 19)."""
+    before = account()
+    bus = stack.refs["BorrowerEventBus"]
+    detail = {k: v for k, v in detail.items() if v is not None}
+    stack.put_events([{"Source": source, "DetailType": detail["type"], "Detail": json.dumps(detail), "EventBusName": bus}])
+    stack.poll_queues()
+    assert account() == before
+    [rejected] = stack.queue_messages("RejectedEventsQueue")
+    assert rejected["reason"].startswith(reason), rejected["reason"]
 
 
 def test_the_operators_source_may_pause_resume_and_enter_outcomes_by_hand(stack):

@@ -364,6 +364,22 @@ def validate_configuration(stack: LocalStack, event: dict) -> None:
         stack.call_handler("ValidateConfigurationFunction", bad)
 
 
+def operator_commands(stack: LocalStack, event: dict) -> None:
+    """An operator's pause, through the function URL (AWS_IAM): applied, and recorded as the session that asked."""
+    from escalation.aws import dynamo
+    from escalation.contract import Principal
+
+    enroll_a1()
+    caller = event["requestContext"]["authorizer"]["iam"]["userArn"]
+    stack.admit_roles(operators={Principal.parse(caller).role})  # the deployed stack's own OperatorRole, by its name
+    answer = stack.call_handler("OperatorCommandsFunction", event)
+    assert answer["statusCode"] == 202, answer
+    stack.poll_queues()
+    assert "paused" in dynamo.load("A-1").holds
+    [entry] = dynamo.events_of("A-1")
+    assert (entry.type, entry.principal, entry.fields["requested_by"]) == ("hold_placed", caller, "a note the operator typed")
+
+
 CHECKS: dict[str, Callable[[LocalStack, dict], None]] = {
     "SyncOptOutsFunction": sync_opt_outs,
     "PlanRunFunction": plan_run,
@@ -381,6 +397,7 @@ CHECKS: dict[str, Callable[[LocalStack, dict], None]] = {
     "RecordDeliveryReceiptsFunction": record_delivery_receipts,
     "ForwardRepliesFunction": forward_replies,
     "ArchiveAuditFunction": archive_audit,
+    "OperatorCommandsFunction": operator_commands,
 }
 
 

@@ -171,6 +171,8 @@ def valid_detail(kind: str, account_id: str) -> dict[str, Any]:
     detail |= json.loads(json.dumps(BASE_FIELDS[kind]))
     if kind == "new_account":
         detail["account"]["account_id"] = account_id
+    if default_source(detail) == "collections.ops":  # as OperatorCommandsFunction puts it: with the caller it authenticated
+        detail["principal"] = "arn:aws:sts::123456789012:assumed-role/collections-ReviewerRole/li.wei"
     return detail
 
 

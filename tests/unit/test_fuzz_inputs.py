@@ -51,7 +51,12 @@ def fuzz(examples: int) -> settings:
 
 # ====================================================================== valid starting points
 OCCURRED_AT = "2026-03-04T06:00:00Z"
-BASE = {"event_id": "evt-0001", "account_id": "A-1", "occurred_at": OCCURRED_AT}
+BASE = {
+    "event_id": "evt-0001",
+    "account_id": "A-1",
+    "occurred_at": OCCURRED_AT,
+    "principal": "arn:aws:sts::123456789012:assumed-role/Reviewer/li.wei",
+}
 ACCOUNT = {
     "account_id": "A-1",
     "phone": "+8613800138000",
@@ -87,6 +92,20 @@ FIELDS = {
     "hold_placed": {"reason": "breathing_space", "until": "2026-05-03", "requested_by": "ops.li"},
     "hold_lifted": {"reason": "breathing_space", "requested_by": "ops.li"},
 }
+# Not an assumed-role session: an IAM user, the root, a role's own ARN, a session name of one character, spaces, text.
+PRINCIPALS = st.sampled_from(
+    [
+        "arn:aws:iam::123456789012:user/li.wei",
+        "arn:aws:iam::123456789012:root",
+        "arn:aws:iam::123456789012:role/Reviewer",
+        "arn:aws:sts::123456789012:assumed-role/Reviewer/x",
+        "arn:aws:sts::12345:assumed-role/Reviewer/li.wei",
+        "arn:aws:sts::123456789012:assumed-role/Reviewer/li wei",
+        "li.wei",
+        "",
+        7,
+    ]
+)
 # What each field holds, for drawing values it cannot hold.
 KIND = {
     "event_id": "event_id",
@@ -110,6 +129,7 @@ KIND = {
     "installments": "installments",
     "text": "reply_text",
     "manual": "optional_bool",
+    "principal": "principal",
 }
 ACCOUNT_KIND = {
     "account_id": "id",
@@ -439,6 +459,7 @@ def bad_value(kind: str, allowed: tuple[Any, ...] = ()) -> st.SearchStrategy[Any
         "locale": lambda: LOCALES,
         "bool": lambda: BOOLS,
         "optional_bool": lambda: BOOLS.filter(lambda v: v is not None),
+        "principal": lambda: PRINCIPALS,
     }[kind]()
 
 

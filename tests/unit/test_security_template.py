@@ -23,6 +23,7 @@ RECORD = ("dynamodb:PutItem", "ContactsTable")  # the audit record: conditional 
 NUMBER = ("dynamodb:GetItem", "NumbersTable")  # the number's suppression record (numbers.status)
 CLOSE_NUMBER = ("dynamodb:UpdateItem", "NumbersTable")  # a channel closed on a number (numbers.close)
 REVIEW = "LegalReviewStateMachine"
+STACK_LOOKUP = {(f"cloudformation:{call}", "AWS::StackId") for call in ("ListStackResources", "DescribeStacks")}  # the ops CLI
 # The deployed lender configuration (configuration.deployed: AppConfig's data plane, through Powertools Parameters).
 LENDER_CONFIG = {(f"appconfig:{call}", "LenderConfigProfile") for call in ("StartConfigurationSession", "GetLatestConfiguration")}
 RUN_CONFIG = ("s3:GetObject", "ManifestBucket/runs/*/configuration.json")  # the run's copy (configuration.for_run)
@@ -139,6 +140,33 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         (action, group)
         for action in ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
         for group in ("SmsDeliveryLogGroup", "SmsDeliveryFailureLogGroup")
+    },
+    # operator_commands.commands: the account a command is about, then the command on the bus as collections.ops.
+    "OperatorCommandsFunction": {("dynamodb:GetItem", "AccountsTable"), ("events:PutEvents", "BorrowerEventBus"), DECRYPT},
+    # People (issue 19): reviewers read what they decide and decide through OperatorCommandsFunction's URL, nothing else.
+    "ReviewerRole": STACK_LOOKUP
+    | {
+        ("states:ListExecutions", REVIEW),
+        ("states:DescribeExecution", f"{REVIEW}:execution:*"),
+        ("dynamodb:GetItem", "AccountsTable"),
+        ("lambda:InvokeFunctionUrl", "OperatorCommandsFunction"),
+        DECRYPT,
+    },
+    # Operators: read accounts, their audit entries and the runs; start, redrive runs (ops smoke, runs redrive); the rest
+    # through OperatorCommandsFunction. No write to any table or queue, nothing on the bus, no delete anywhere.
+    "OperatorRole": STACK_LOOKUP
+    | {
+        ("dynamodb:GetItem", "AccountsTable"),
+        ("dynamodb:Query", "ContactsTable"),
+        ("s3:ListBucket", "AuditArchiveBucket"),
+        ("s3:GetObject", "AuditArchiveBucket/audit/*"),
+        ("s3:GetObject", "ManifestBucket/runs/*"),
+        ("states:ListExecutions", "DailyRunStateMachine"),
+        ("states:StartExecution", "DailyRunStateMachine"),
+        ("states:DescribeExecution", "DailyRunStateMachine:execution:*"),
+        ("states:RedriveExecution", "DailyRunStateMachine:execution:*"),
+        ("lambda:InvokeFunctionUrl", "OperatorCommandsFunction"),
+        DECRYPT,
     },
     # inbound.forward: the accounts that carry the replying number, one sms_reply event each on the bus.
     "ForwardRepliesFunction": {
@@ -332,7 +360,7 @@ def test_the_contact_log_is_append_only(template):
     }
     on_log = {a for role in iam.roles(template) for a, r in iam.grants(template, role) if r.startswith("ContactsTable")}
     # No function reads it either (the daily run never does), but for the receipts' Query of the sparse index of
-    # SNS message ids.
+    # SNS message ids; and people: operators read an account's entries (ops timeline).
     assert on_log == {"dynamodb:PutItem", "dynamodb:Query"}
     readers = {
         (role, r)
@@ -340,7 +368,7 @@ def test_the_contact_log_is_append_only(template):
         for a, r in iam.grants(template, role)
         if a == "dynamodb:Query" and r.startswith("ContactsTable")
     }
-    assert readers == {("RecordDeliveryReceiptsFunction", "ContactsTable/index/by_sms_message_id")}
+    assert readers == {("RecordDeliveryReceiptsFunction", "ContactsTable/index/by_sms_message_id"), ("OperatorRole", "ContactsTable")}
 
 
 def test_no_wildcard_actions(template):
@@ -463,8 +491,12 @@ ARCHIVE = "AuditArchiveBucket"
 DELETES = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:DeleteBucket", "s3:BypassGovernanceRetention", "s3:PutLifecycleConfiguration")
 
 
+OPERATORS_READ = {("OperatorRole", "s3:ListBucket"), ("OperatorRole", "s3:GetObject")}
+
+
 def archive_violations(template) -> list[tuple[str, str, str]]:
-    """Grants that could delete, overwrite the retention of, or read the archive's objects other than the archive's own put."""
+    """Grants that could delete, overwrite the retention of, or read the archive's objects other than the archive's own put
+    and the operators' reads (ops timeline --since: s3:ListBucket and s3:GetObject, nothing else)."""
     found = []
     for role in iam.roles(template):
         for action, resource in iam.grants(template, role):
@@ -472,7 +504,7 @@ def archive_violations(template) -> list[tuple[str, str, str]]:
                 continue
             if any(iam.allows({(action, "*")}, forbidden, "*") for forbidden in DELETES):
                 found.append((role, action, resource))
-            elif action.startswith("s3:") and role != "ArchiveAuditFunction":
+            elif action.startswith("s3:") and role != "ArchiveAuditFunction" and (role, action) not in OPERATORS_READ:
                 found.append((role, action, resource))
     return found
 
@@ -500,7 +532,12 @@ def test_the_archive_is_locked_in_compliance_mode_versioned_retained_and_encrypt
 
 def test_nobody_may_delete_or_overwrite_archived_entries(template):
     assert archive_violations(template) == []
-    writers = {role for role in iam.roles(template) for a, r in iam.grants(template, role) if r.startswith(ARCHIVE)}
+    writers = {
+        role
+        for role in iam.roles(template)
+        for a, r in iam.grants(template, role)
+        if r.startswith(ARCHIVE) and (role, a) not in OPERATORS_READ
+    }
     assert writers == {"ArchiveAuditFunction"}
     document = template["Resources"]["AuditArchiveBucketPolicy"]["Properties"]["PolicyDocument"]
     assert_denies_non_tls(document, "s3:*")
@@ -583,20 +620,15 @@ def bus_statements(template) -> dict[str, dict]:
 
 
 def test_the_bus_policy_binds_each_source_to_its_sender(template):
-    """Issue 19: lender.core only from CoreSystemPrincipalArn, collections.ops only from OperatorsPrincipalArn, sms.inbound
-    only from the forwarder's role, no other source at all; each parameter empty means the account (its root)."""
+    """Issue 19: lender.core only from CoreSystemPrincipalArn (empty: the account), collections.ops only from
+    OperatorCommandsFunction's role (the people's authenticated path), sms.inbound only from the forwarder's role,
+    no other source at all."""
     core = {"Fn::If": ["HasCoreSystemPrincipal", {"Ref": "CoreSystemPrincipalArn"}, ACCOUNT_ROOT]}
-    operators = {"Fn::If": ["HasOperatorsPrincipal", {"Ref": "OperatorsPrincipalArn"}, ACCOUNT_ROOT]}
     assert bus_statements(template) == {
         "core-system-puts-lender-core": {
             "Effect": "Allow", "Principal": {"AWS": core}, "Action": "events:PutEvents",
             "Resource": {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]},
             "Condition": {"ForAllValues:StringEquals": {"events:source": ["lender.core"]}},
-        },
-        "operators-put-collections-ops": {
-            "Effect": "Allow", "Principal": {"AWS": operators}, "Action": "events:PutEvents",
-            "Resource": {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]},
-            "Condition": {"ForAllValues:StringEquals": {"events:source": ["collections.ops"]}},
         },
         "only-the-core-system-puts-lender-core": {
             "Effect": "Deny", "Principal": "*", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]},
@@ -605,11 +637,11 @@ def test_the_bus_policy_binds_each_source_to_its_sender(template):
                 "ArnNotLike": {"aws:PrincipalArn": {"Fn::If": ["HasCoreSystemPrincipal", core["Fn::If"][1], ANY_OF_THE_ACCOUNT]}},
             },
         },
-        "only-the-operators-put-collections-ops": {
+        "only-operator-commands-puts-collections-ops": {
             "Effect": "Deny", "Principal": "*", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["BorrowerEventBus", "Arn"]},
             "Condition": {
                 "ForAnyValue:StringEquals": {"events:source": ["collections.ops"]},
-                "ArnNotLike": {"aws:PrincipalArn": {"Fn::If": ["HasOperatorsPrincipal", operators["Fn::If"][1], ANY_OF_THE_ACCOUNT]}},
+                "ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["OperatorCommandsFunctionRole", "Arn"]}},
             },
         },
         "only-the-forwarder-puts-sms-inbound": {
@@ -629,20 +661,45 @@ def test_the_bus_policy_binds_each_source_to_its_sender(template):
 
     (rule,) = resources_of_type(template, "AWS::Events::Rule").values()
     assert rule["Properties"]["EventPattern"]["source"] == [SOURCE, OPS_SOURCE, INBOUND_SOURCE]
-    # The only role that puts events at all is the forwarder's (sms.inbound).
+    # The roles that put events at all: the forwarder's (sms.inbound) and the operators' path's (collections.ops).
     putters = {role for role in iam.roles(template) if any(a == "events:PutEvents" for a, _ in iam.grants(template, role))}
-    assert putters == {"ForwardRepliesFunction"}
+    assert putters == {"ForwardRepliesFunction", "OperatorCommandsFunction"}
 
 
-def test_the_principal_parameters_default_to_the_account_and_take_only_an_iam_arn(template):
-    for name in ("CoreSystemPrincipalArn", "OperatorsPrincipalArn"):
-        parameter = template["Parameters"][name]
-        assert parameter["Default"] == ""
-        pattern = re.compile(parameter["AllowedPattern"])
-        assert pattern.fullmatch("") and pattern.fullmatch("arn:aws:iam::123456789012:role/lender-core")
-        assert pattern.fullmatch("arn:aws-cn:iam::123456789012:role/path/ops")
-        for wrong in ("*", "123456789012", "arn:aws:iam::123456789012:root"):  # the root would deny every role of the account
-            assert not pattern.fullmatch(wrong)
+def test_the_core_system_parameter_defaults_to_the_account_and_takes_only_an_iam_arn(template):
+    parameter = template["Parameters"]["CoreSystemPrincipalArn"]
+    assert parameter["Default"] == ""
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("arn:aws:iam::123456789012:role/lender-core")
+    assert pattern.fullmatch("arn:aws-cn:iam::123456789012:role/path/ops")
+    for wrong in ("*", "123456789012", "arn:aws:iam::123456789012:root"):  # the root would deny every role of the account
+        assert not pattern.fullmatch(wrong)
+
+
+def test_people_reach_the_operators_path_signed_and_as_themselves(template):
+    """Issue 19: the function URL takes AWS_IAM only; reviewers and operators are roles a person of this account assumes
+    with MFA and under their own user name (the session name four eyes counts); the function knows both roles by name."""
+    function = template["Resources"]["OperatorCommandsFunction"]["Properties"]
+    assert function["FunctionUrlConfig"] == {"AuthType": "AWS_IAM"}
+    assert function["Environment"]["Variables"]["REVIEWER_ROLES"] == {
+        "Fn::Join": [" ", [{"Ref": "ReviewerRole"}, {"Ref": "ExtraReviewerRoles"}]]
+    }
+    assert function["Environment"]["Variables"]["OPERATOR_ROLES"] == {
+        "Fn::Join": [" ", [{"Ref": "OperatorRole"}, {"Ref": "ExtraOperatorRoles"}]]
+    }
+    for role in ("ReviewerRole", "OperatorRole"):
+        [trust] = template["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Principal"] == {"AWS": ACCOUNT_ROOT} and trust["Action"] == "sts:AssumeRole"
+        assert trust["Condition"] == {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "StringEquals": {"sts:RoleSessionName": "${aws:username}"},
+        }
+        [invoke] = [s for s in iam.statements(template, role) if s["Action"] == "lambda:InvokeFunctionUrl"]
+        assert invoke["Condition"] == {"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}}
+    for parameter in ("ExtraReviewerRoles", "ExtraOperatorRoles"):
+        pattern = re.compile(template["Parameters"][parameter]["AllowedPattern"])
+        assert pattern.fullmatch("") and pattern.fullmatch("AWSReservedSSO_Reviewer_0123abcd LegalTeam")
+        assert not pattern.fullmatch("arn:aws:iam::123456789012:role/x")
 
 
 def test_every_checkov_suppression_names_a_check_and_gives_a_reason(template):

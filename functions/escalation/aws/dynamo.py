@@ -227,6 +227,7 @@ class EventEntryItem(Model):
     policy = UnicodeAttribute(null=True)
     arm = UnicodeAttribute(null=True)
     profile = UnicodeAttribute(null=True)  # the account's, for the archive's partition
+    principal = UnicodeAttribute(null=True)  # the operators' events: who, as AWS authenticated the caller
     purge_at = NumberAttribute(null=True)  # TTL (epoch seconds), as for contacts
     retain_until = NumberAttribute(null=True)  # the archive's retention, as for contacts
 
@@ -579,6 +580,7 @@ def _event_item(event: AppliedEvent, retain_until: int) -> EventEntryItem:
         policy=event.policy,
         arm=event.arm,
         profile=event.profile,
+        principal=event.principal,
         purge_at=table_purge_at(event.occurred_at),
         retain_until=retain_until,
     )
@@ -832,6 +834,7 @@ def _to_event(item: EventEntryItem) -> AppliedEvent:
         policy=item.policy,
         arm=item.arm,
         profile=item.profile,
+        principal=item.principal,
     )
 
 

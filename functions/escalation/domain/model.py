@@ -281,6 +281,7 @@ class AppliedEvent:
     policy: str | None = None  # the account's strategy when it applied: figures count it in that group
     arm: str | None = None
     profile: str | None = None  # the account's profile when it applied: the archive's partition (escalation.service.archive)
+    principal: str | None = None  # who put it, for the operators' events: the caller AWS authenticated (issue 19)
 
     @property
     def key(self) -> str:

@@ -109,8 +109,8 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
     if changed.legal_state is LegalState.WITHDRAWN:
         end_withdrawn(token, legal.describe(why or ""), now)
     elif changed.legal_state is LegalState.REJECTED:
-        legal_workflow.decide(token, "reject", str(event.get("reviewer") or "reviewer"), now.isoformat())
-    elif legal.approved(changed) and not legal.approved(account) and why is None:
+        legal_workflow.decide(token, "reject", legal.reviewer_of(event), now.isoformat())
+    elif legal.approved(changed, ctx.profile) and not legal.approved(account, ctx.profile) and why is None:
         hand_over(changed, token, now)
         note += "; handed to the review workflow"
     return note
@@ -118,8 +118,9 @@ def _apply(account: Account, event: dict[str, Any], event_id: str, now: datetime
 
 def _applied(account: Account, event: dict[str, Any], event_id: str, now: datetime, note: str, policy: str, profile: str) -> AppliedEvent:
     """The audit entry of the event: what arrived and what it did, under the account's strategy and profile."""
-    fields = {k: v for k, v in event.items() if k not in ("type", "account_id", "event_id")}
-    return AppliedEvent(account.account_id, event_id, event["type"], now, note, fields, policy, account.arm or NO_ARM, profile)
+    fields = {k: v for k, v in event.items() if k not in ("type", "account_id", "event_id", "principal")}
+    arm = account.arm or NO_ARM
+    return AppliedEvent(account.account_id, event_id, event["type"], now, note, fields, policy, arm, profile, event.get("principal"))
 
 
 def _outcome(account: Account, event: dict[str, Any], now: datetime, today: date, token: str | None, config: Configuration) -> Outcome:
@@ -130,7 +131,7 @@ def _outcome(account: Account, event: dict[str, Any], now: datetime, today: date
     if event["type"] == "legal_decision":
         if not legal.waiting(account):
             raise EventError("account_id: no legal review is waiting for a decision")
-        if legal.approved(account):
+        if legal.approved(account, profile):
             raise EventError("account_id: the review is already approved (the referral waits for the promise to pay)")
         if token is None:
             raise EventError("account_id: no legal review is waiting for a decision (the workflow has not parked its token yet)")

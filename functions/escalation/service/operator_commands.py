@@ -1,0 +1,136 @@
+"""The operators' path (issue 19): a person's command, as the caller AWS authenticated, onto the borrower bus.
+
+OperatorCommandsFunction is reached through its function URL with AWS_IAM authentication, so Lambda has checked the
+caller's signature before this runs, and hands over the caller's ARN. That ARN, never a name the caller typed, is
+the event's `principal`: who approved, rejected, paused or entered an outcome. The bus lets only this function's
+role put `collections.ops` events (BorrowerEventBusDenyOpsSourcePolicy), and the ingest takes the operators' events
+from that source alone (escalation.contract.check_source), so a principal on the bus is one this function received.
+
+What each role may do: the sessions of a reviewers' role decide legal reviews; those of an operators' role pause
+and resume accounts, enter call and visit outcomes (and a promise made in them), and enrol `ops smoke`'s account.
+A command is refused, with the reason and nothing put, when the caller is not a role's session, its role may not
+do it, the event breaks the contract, or the account cannot take it (unknown; no review waiting; already approved
+by this person).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..aws import dynamo, events_bus
+from ..config import Settings
+from ..contract import OPS_SOURCE, BorrowerEventBase, ContractError, Principal, as_detail, check_source, parse_event
+from ..domain import legal
+from ..domain.model import Account
+from .context import profile_of
+
+REVIEWERS_DO = frozenset({"legal_decision"})
+# Every other type collections.ops may put (escalation.contract.OPS_TYPES, and ops smoke's new_account).
+CALLER_FIELDS = ("principal",)  # set here, never by the caller
+SIMULATED_FIELDS = ("occurred_at",)  # the caller's, in a simulation only (its clock); else this function's clock
+
+
+class Refused(Exception):
+    """A command this function will not put on the bus: `status` is the HTTP status, the message the reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Accepted:
+    event_id: str
+    principal: str
+    type: str
+    account_id: str
+
+    def as_response(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "principal": self.principal,
+            "type": self.type,
+            "account_id": self.account_id,
+        }
+
+
+def caller(user_arn: Any) -> Principal:
+    """The authenticated caller as a Principal; a caller that is not a role's session is refused (403)."""
+    try:
+        return Principal.parse(user_arn)
+    except ValueError as exc:
+        said = user_arn if isinstance(user_arn, str) and len(user_arn) <= 200 else "(not an ARN)"
+        raise Refused(403, f"principal: {said} {exc}; people act through a reviewers' or operators' role session") from None
+
+
+def authorize(principal: Principal, kind: str, settings: Settings) -> None:
+    """Reviewers decide legal reviews; operators do the rest. Raises Refused (403) naming the roles that may."""
+    reviewer = kind in REVIEWERS_DO
+    allowed, who, what = (
+        (settings.reviewer_roles, "reviewers'", "decide legal reviews")
+        if reviewer
+        else (settings.operator_roles, "operators'", f"put {kind}")
+    )
+    if principal.role not in allowed:
+        roles = ", ".join(sorted(allowed))
+        raise Refused(403, f"principal: role {principal.role} may not {what}; only sessions of the {who} roles may ({roles})")
+
+
+MAX_COMMANDS = 10  # one PutEvents call: an outcome and the promise made in it arrive together, or neither does
+
+
+def commands(body: Any, principal: Principal, now: datetime, settings: Settings) -> list[Accepted]:
+    """Check and put a command (an event detail without its principal), or a list of up to ten, as collections.ops
+    in one PutEvents call, in order. Every command is checked before anything is put; raises Refused."""
+    try:
+        raw = json.loads(body) if isinstance(body, str | bytes) else body
+    except ValueError as exc:
+        raise Refused(400, f"body: not JSON ({exc})") from None
+    items = raw if isinstance(raw, list) else [raw]
+    if not 1 <= len(items) <= MAX_COMMANDS:
+        raise Refused(400, f"body: expected a command or a list of 1 to {MAX_COMMANDS}")
+    events = [_event(item, f"[{n}] " if isinstance(raw, list) else "", principal, now, settings) for n, item in enumerate(items)]
+    events_bus.put(settings.borrower_event_bus, OPS_SOURCE, [as_detail(e) for e in events])
+    return [Accepted(e.event_id, str(principal), e.type, e.account_id) for e in events]
+
+
+def _event(raw: Any, where: str, principal: Principal, now: datetime, settings: Settings) -> BorrowerEventBase:
+    if not isinstance(raw, dict):
+        raise Refused(400, f"{where}body: expected a JSON object: an event's type, account_id and fields")
+    for name in CALLER_FIELDS:
+        if name in raw:
+            raise Refused(400, f"{where}{name}: set from the caller AWS authenticated, never given")
+    kind = raw.get("type")
+    authorize(principal, kind if isinstance(kind, str) else "", settings)
+    at = raw.get("occurred_at") if settings.clock == "run" and "occurred_at" in raw else now.astimezone(UTC).isoformat()
+    detail = raw | {"event_id": raw.get("event_id") or f"ops-{uuid.uuid4().hex}", "occurred_at": at, "principal": str(principal)}
+    try:
+        event = parse_event(detail)
+        check_source(OPS_SOURCE, event)
+    except ContractError as exc:
+        raise Refused(400, f"{where}{exc}") from None
+    if event.type != "new_account":
+        _check_account(dynamo.load(event.account_id), as_detail(event), principal)
+    return event
+
+
+def _check_account(account: Account | None, detail: dict[str, Any], principal: Principal) -> None:
+    """What the account must be for the command (the ingest checks again when it applies the event)."""
+    account_id = detail["account_id"]
+    if account is None:
+        raise Refused(404, f"account_id: unknown account {account_id!r}")
+    if detail["type"] != "legal_decision":
+        return
+    if not legal.waiting(account):
+        raise Refused(409, f"account_id: no legal review is waiting for a decision on {account_id}")
+    if legal.approved(account, profile_of(account)):
+        raise Refused(409, f"account_id: the review of {account_id} is already approved (the referral waits for a promise to pay)")
+    if detail["decision"] == "approve":
+        try:  # the domain's own rule: a person counts once, whatever role they approve through
+            legal.approve(account, str(principal), datetime.now(UTC))
+        except legal.LegalError as exc:
+            raise Refused(409, str(exc)) from None
