@@ -424,7 +424,7 @@ class VisitOutcomeEvent(BorrowerEventBase):
 class LegalDecisionEvent(BorrowerEventBase):
     type: Literal["legal_decision"]
     decision: Literal["approve", "reject"]
-    reviewer: Name = Name("reviewer")  # a display note the reviewer typed; who decided is `principal`
+    reviewer: Name | None = None  # a display note the reviewer typed; who decided is `principal`
 
 
 class NewAccountEvent(BorrowerEventBase):

@@ -226,9 +226,10 @@ def test_new_account_defaults():
     assert account_from({**account_dict, "profile": "EU"}, "US").profile == "EU"  # set on the account: honoured
 
 
-def test_legal_decision_reviewer_defaults():
+def test_legal_decision_reviewer_is_an_optional_note():
+    """Who decided is the principal (issue 19); the typed reviewer is a display note, absent unless given."""
     event = parse_event(without(valid("legal_decision"), "reviewer"))
-    assert isinstance(event, LegalDecisionEvent) and event.reviewer == "reviewer"
+    assert isinstance(event, LegalDecisionEvent) and event.reviewer is None
 
 
 @pytest.mark.parametrize(
