@@ -257,10 +257,12 @@ def template_facts(template: Mapping[str, Any] | None = None, observability: Map
     groups = resources_of_type(template, "AWS::Logs::LogGroup")  # type: ignore[arg-type]
     sms_days = [_number(g["Properties"].get("RetentionInDays")) for n, g in groups.items() if n.startswith("SmsDelivery")]
     functions = resources_of_type(template, "AWS::Serverless::Function")  # type: ignore[arg-type]
-    lambda_days = [
-        _number(g["Properties"].get("RetentionInDays")) for g in groups.values() if "/aws/lambda/" in json.dumps(g["Properties"])
-    ]
     parameters = template.get("Parameters", {})
+    lambda_days = [
+        _number(_as_deployed(g["Properties"].get("RetentionInDays"), parameters))
+        for g in groups.values()
+        if "/aws/lambda/" in json.dumps(g["Properties"])
+    ]
     audit_days = _number(parameters.get("AuditTableDays", {}).get("Default"))
     return TemplateFacts(
         alarm_metrics=alarm_metrics,
@@ -284,6 +286,13 @@ def template_facts(template: Mapping[str, Any] | None = None, observability: Map
             for e in m["Properties"].get("Events", {}).values()
         ),  # type: ignore[arg-type]
     )
+
+
+def _as_deployed(value: Any, parameters: Mapping[str, Any]) -> Any:
+    """A property as a deployment with the parameters' defaults has it (a Ref to a parameter: its default)."""
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in parameters:
+        return parameters[value["Ref"]].get("Default")
+    return value
 
 
 def _number(value: Any) -> float | None:

@@ -445,6 +445,7 @@ def test_the_key_rotates_has_an_alias_and_trusts_only_the_account_eventbridge_an
         {"Service": "cloudwatch.amazonaws.com"},
         {"Service": "sms-voice.amazonaws.com"},
         {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}},
+        {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}},
     ]
     events = key["Properties"]["KeyPolicy"]["Statement"][1]
     assert events["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
@@ -458,6 +459,21 @@ def test_the_key_rotates_has_an_alias_and_trusts_only_the_account_eventbridge_an
     assert list(two_way["Condition"]["StringLike"]) == ["kms:EncryptionContext:aws:sns:topicArn"]
     logs = key["Properties"]["KeyPolicy"]["Statement"][4]  # only SNS's SMS delivery-status groups
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]["Fn::Sub"].endswith("/DirectPublishToPhoneNumber*")
+    function_logs = key["Properties"]["KeyPolicy"]["Statement"][5]  # only the functions' own groups
+    assert function_logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]["Fn::Sub"].endswith(
+        ":log-group:/aws/lambda/${AWS::StackName}/*"
+    )
+
+
+def test_every_function_logs_to_its_own_group_that_expires_and_is_encrypted(template):
+    """Not the group Lambda would create on first use, which keeps logs forever, unencrypted by the stack's key."""
+    groups = resources_of_type(template, "AWS::Logs::LogGroup")
+    for name in resources_of_type(template, "AWS::Serverless::Function"):
+        own = name.removesuffix("Function") + "Logs"
+        assert template["Resources"][name]["Properties"]["LoggingConfig"] == {"LogGroup": {"Ref": own}}, name
+        props = groups[own]["Properties"]
+        assert props["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}/" + own.removesuffix("Logs")}
+        assert (props["RetentionInDays"], props["KmsKeyId"]) == ({"Ref": "LogRetentionDays"}, {"Fn::GetAtt": [KEY, "Arn"]}), name
 
 
 def test_point_in_time_recovery_on_both_tables(template):
