@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 
 def enroll(raw: dict[str, Any], at: datetime, default_profile: str = "CN") -> bool:
@@ -150,3 +156,84 @@ def ops_for(stack: Any, session: Any = None, person: str | None = None) -> Any:
 
     session = session or boto3.Session(region_name=REGION)
     return Ops(dict(stack.refs), session, door=HarnessDoor(stack, session, person))
+
+
+def iam_requests(service: str, operation: str, params: dict[str, Any], named: dict[str, str]) -> list[tuple[str, str]]:
+    """One API call as the (IAM action, resource) pairs it is authorized on, resources by logical id."""
+    if service == "dynamodb":
+        if operation == "BatchGetItem":
+            return [("dynamodb:BatchGetItem", named[t]) for t in params["RequestItems"]]
+        if operation == "TransactWriteItems":  # authorized per item, as the item's own action
+            items = [(kind, request) for entry in params["TransactItems"] for kind, request in entry.items()]
+            return [(f"dynamodb:{kind}Item", named[request["TableName"]]) for kind, request in items]
+        table = named[params["TableName"]]
+        return [(f"dynamodb:{operation}", f"{table}/index/{params['IndexName']}" if params.get("IndexName") else table)]
+    if service == "s3":
+        bucket = named[params["Bucket"]]
+        if operation == "ListObjectsV2":
+            if bucket == "ManifestBucket":  # the functions' statement's s3:prefix condition
+                assert fnmatch.fnmatchcase(params.get("Prefix", ""), "runs/*"), params
+            return [("s3:ListBucket", bucket)]
+        if operation == "PutObject" and params.get("ObjectLockMode"):  # a retention set on put is authorized as both
+            return [(f"s3:{action}", f"{bucket}/{params['Key']}") for action in ("PutObject", "PutObjectRetention")]
+        return [(f"s3:{operation}", f"{bucket}/{params['Key']}")]
+    if service == "sqs":  # SendMessageBatch is authorized as sqs:SendMessage
+        return [(f"sqs:{operation.removesuffix('Batch')}", named[params["QueueUrl"]])]
+    if service == "sns":
+        target = named[params["TopicArn"]] if "TopicArn" in params else "*"  # an SMS to a number has no ARN
+        return [(f"sns:{operation}", target)]
+    if service == "events":  # PutEvents is authorized on the bus each entry names
+        return [("events:PutEvents", named[bus]) for bus in sorted({e["EventBusName"] for e in params["Entries"]})]
+    if service == "appconfigdata":  # the data plane is authorized as appconfig:<operation> on the configuration
+        return [(f"appconfig:{operation}", "LenderConfigProfile")]
+    if service == "states":
+        if "executionArn" in params:  # an execution: "<machine>:execution:<name>"
+            machine, _, name = params["executionArn"].replace(":execution:", ":stateMachine:").rpartition(":")
+            return [(f"states:{operation}", f"{named[machine]}:execution:{name}")]
+        if "stateMachineArn" in params:
+            return [(f"states:{operation}", named[params["stateMachineArn"]])]
+        # Task tokens: only the legal review waits for one (.waitForTaskToken).
+        return [(f"states:{operation}", "LegalReviewStateMachine")]
+    return [(f"{service}:{operation}", "?")]
+
+
+@contextmanager
+def cli_calls(stack: Any) -> Iterator[list[tuple[str, str]]]:
+    """The AWS calls the ops CLI makes itself while it runs a command, as (IAM action, resource) pairs: on this thread,
+    outside the functions it reaches (their calls are their roles'), without the local door's STS calls (deployed, the
+    request is signed with the caller's credentials instead)."""
+    from botocore.client import BaseClient
+
+    from ops import cli
+    from sim.local.stack import LocalStack
+
+    calls: list[tuple[str, str]] = []
+    named = {str(physical): logical for logical, physical in stack.refs.items() if logical in stack.template["Resources"]}
+    named |= {str(value): logical for (logical, attr), value in stack.attrs.items() if attr == "Arn"}
+    make_api_call, call_handler, run, me = BaseClient._make_api_call, LocalStack.call_handler, cli.run, threading.get_ident()
+    state = {"command": 0, "function": 0}
+
+    def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        service = self.meta.service_model.endpoint_prefix
+        if threading.get_ident() == me and state["command"] and not state["function"] and service != "sts":
+            calls.extend(iam_requests(service, operation, params, named))
+        return make_api_call(self, operation, params)
+
+    def within(key: str, call: Any) -> Any:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            state[key] += 1
+            try:
+                return call(*args, **kwargs)
+            finally:
+                state[key] -= 1
+
+        return wrapped
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(BaseClient, "_make_api_call", recording)
+    patch.setattr(LocalStack, "call_handler", within("function", call_handler))
+    patch.setattr(cli, "run", within("command", run))
+    try:
+        yield calls
+    finally:
+        patch.undo()

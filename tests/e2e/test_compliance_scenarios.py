@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import ScenarioOutput, local_date, ops_for, utc
+from tests.support import ScenarioOutput, cli_calls, local_date, ops_for, utc
 
 SHANGHAI_RUN = "T02:00:00Z"
 
@@ -230,8 +230,12 @@ def waiting_review():
 def test_ops_lists_approves_and_rejects_reviews_and_the_referral_names_the_reviewer(waiting_review, capsys):
     from escalation.aws import dynamo
     from ops.cli import main
+    from sim.local import iam
+    from sim.local.template import load_template
 
     stack, replay, ops = waiting_review
+    recording = cli_calls(stack)
+    calls = recording.__enter__()  # what `ops` itself calls for a reviewer's work, checked against ReviewerRole below
     assert main(["--stack", "local", "legal", "list"], ops=ops) == 0
     listing = capsys.readouterr().out
     assert "OPS-REVIEW" in listing and "OPS-REJECT" in listing and "8000.00 CNY" in listing
@@ -246,6 +250,9 @@ def test_ops_lists_approves_and_rejects_reviews_and_the_referral_names_the_revie
     assert dynamo.load("OPS-REVIEW").status.value != "legal"
     assert main(["--stack", "local", "legal", "approve", "OPS-REVIEW"], ops=zhang) == 0
     assert main(["--stack", "local", "legal", "reject", "OPS-REJECT"], ops=li) == 0
+    recording.__exit__(None, None, None)
+    assert {a for a, _ in calls} == {"states:ListExecutions", "states:DescribeExecution", "dynamodb:GetItem"}
+    assert [c for c in calls if not iam.allows(iam.grants(load_template(), "ReviewerRole"), *c)] == []
     stack.poll_queues()
     replay._wait_for_pending_reviews()
 

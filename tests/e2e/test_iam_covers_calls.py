@@ -9,7 +9,6 @@ checks that table against the code's behaviour
 (a new call, a new S3 key layout or a new table access fails here before it fails in AWS).
 """
 
-import fnmatch
 import json
 import threading
 from collections import defaultdict
@@ -21,6 +20,7 @@ from botocore.client import BaseClient
 from sim.local import iam
 from sim.local.stack import LocalStack
 from sim.local.template import load_template, resources_of_type
+from tests.support import iam_requests
 
 LATE_DUE, FIELD_DUE = "2026-01-02", "2026-02-01"  # D+58 and D+28 on 2026-03-01: legal review and field visit are near
 REFUSE_TWICE = [("2026-03-01T00:30:00Z", "refused"), ("2026-03-01T00:40:00Z", "refused")]
@@ -85,41 +85,6 @@ SCENARIO = {
 }
 
 _current = threading.local()
-
-
-def iam_requests(service: str, operation: str, params: dict[str, Any], named: dict[str, str]) -> list[tuple[str, str]]:
-    """One API call as the (IAM action, resource) pairs it is authorized on, resources by logical id."""
-    if service == "dynamodb":
-        if operation == "BatchGetItem":
-            return [("dynamodb:BatchGetItem", named[t]) for t in params["RequestItems"]]
-        if operation == "TransactWriteItems":  # authorized per item, as the item's own action
-            items = [(kind, request) for entry in params["TransactItems"] for kind, request in entry.items()]
-            return [(f"dynamodb:{kind}Item", named[request["TableName"]]) for kind, request in items]
-        table = named[params["TableName"]]
-        return [(f"dynamodb:{operation}", f"{table}/index/{params['IndexName']}" if params.get("IndexName") else table)]
-    if service == "s3":
-        bucket = named[params["Bucket"]]
-        if operation == "ListObjectsV2":
-            assert fnmatch.fnmatchcase(params.get("Prefix", ""), "runs/*"), params  # the statement's s3:prefix condition
-            return [("s3:ListBucket", bucket)]
-        if operation == "PutObject" and params.get("ObjectLockMode"):  # a retention set on put is authorized as both
-            return [(f"s3:{action}", f"{bucket}/{params['Key']}") for action in ("PutObject", "PutObjectRetention")]
-        return [(f"s3:{operation}", f"{bucket}/{params['Key']}")]
-    if service == "sqs":  # SendMessageBatch is authorized as sqs:SendMessage
-        return [(f"sqs:{operation.removesuffix('Batch')}", named[params["QueueUrl"]])]
-    if service == "sns":
-        target = named[params["TopicArn"]] if "TopicArn" in params else "*"  # an SMS to a number has no ARN
-        return [(f"sns:{operation}", target)]
-    if service == "events":  # PutEvents is authorized on the bus each entry names
-        return [("events:PutEvents", named[bus]) for bus in sorted({e["EventBusName"] for e in params["Entries"]})]
-    if service == "appconfigdata":  # the data plane is authorized as appconfig:<operation> on the configuration
-        return [(f"appconfig:{operation}", "LenderConfigProfile")]
-    if service == "states":
-        if "stateMachineArn" in params:
-            return [(f"states:{operation}", named[params["stateMachineArn"]])]
-        # Task tokens: only the legal review waits for one (.waitForTaskToken).
-        return [(f"states:{operation}", "LegalReviewStateMachine")]
-    return [(f"{service}:{operation}", "?")]
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.support import ops_for
+from tests.support import cli_calls, ops_for
 
 
 def account(account_id: str, n: int) -> dict:
@@ -133,3 +133,26 @@ def test_the_timeline_lists_the_events_applied_from_the_audit_log(harness, capsy
     assert "2 borrower event(s) applied:" in text and "partial payment 100.00" in text and "call_outcome" in text
     events = ops.timeline("KEEP")["events"]
     assert [e["type"] for e in events] == ["payment", "call_outcome"] and events[0]["fields"] == {"amount": "100.00"}
+
+
+def test_the_operators_role_allows_every_call_the_operators_commands_make(harness, capsys):
+    """Issue 19: OperatorRole holds what `ops` itself calls for an operator's work (moto enforces no IAM; the functions
+    it reaches are their own roles', tests/e2e/test_iam_covers_calls.py)."""
+    from sim.local import iam
+    from sim.local.template import load_template
+
+    stack, _, ops = harness
+    with cli_calls(stack) as calls:
+        for argv in (
+            ("account", "pause", "KEEP", "--by", "a note"),
+            ("account", "resume", "KEEP"),
+            ("outcome", "call", "KEEP", "no_answer"),
+            ("timeline", "KEEP", "--since", "2027-02-20"),
+            ("runs", "report", "2027-03-03"),
+            ("runs", "redrive", "AsiaRun-20270303T0200"),
+        ):
+            assert cli(ops, *argv) == 0, capsys.readouterr().err
+            stack.poll_queues()
+    granted = iam.grants(load_template(), "OperatorRole")
+    assert {a for a, _ in calls} >= {"dynamodb:GetItem", "dynamodb:Query", "s3:ListBucket", "s3:GetObject", "states:ListExecutions"}
+    assert [c for c in calls if not iam.allows(granted, *c)] == []

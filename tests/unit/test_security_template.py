@@ -157,6 +157,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "OperatorRole": STACK_LOOKUP
     | {
         ("dynamodb:GetItem", "AccountsTable"),
+        NUMBER,
         ("dynamodb:Query", "ContactsTable"),
         ("s3:ListBucket", "AuditArchiveBucket"),
         ("s3:GetObject", "AuditArchiveBucket/audit/*"),
