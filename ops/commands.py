@@ -164,7 +164,8 @@ class Ops:
             accepted = self.operator_door().send(details if len(details) > 1 else details[0])
         except DoorRefused as refused:
             raise OpsError(f"refused: {refused}") from None
-        return [d | {"principal": a["principal"]} for d, a in zip(details, accepted["events"], strict=True)]
+        # The function names each event: the id it put it under (the CLI's own id, in the caller's namespace) and who.
+        return [d | {"event_id": a["event_id"], "principal": a["principal"]} for d, a in zip(details, accepted["events"], strict=True)]
 
     # ------------------------------------------------------------------ outcomes agents and field teams report
     def outcome(

@@ -184,6 +184,8 @@ def iam_requests(service: str, operation: str, params: dict[str, Any], named: di
         return [(f"sns:{operation}", target)]
     if service == "events":  # PutEvents is authorized on the bus each entry names
         return [("events:PutEvents", named[bus]) for bus in sorted({e["EventBusName"] for e in params["Entries"]})]
+    if service == "kms":  # the operators' seal: GenerateMac / VerifyMac on the key named by id
+        return [(f"kms:{operation}", named[params["KeyId"]])]
     if service == "appconfigdata":  # the data plane is authorized as appconfig:<operation> on the configuration
         return [(f"appconfig:{operation}", "LenderConfigProfile")]
     if service == "states":

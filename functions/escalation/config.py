@@ -100,6 +100,7 @@ _READERS: dict[str, tuple[str, Callable[[str], Any]] | Callable[[Mapping[str, st
     "borrower_event_bus": ("BORROWER_EVENT_BUS", _text(r"[A-Za-z0-9._/-]{1,256}", "an event bus name")),
     "default_profile": ("DEFAULT_PROFILE", _text(r"CN|US|EU", "CN, US or EU")),
     "lender_config": _lender_config,
+    "operator_seal_key": ("OPERATOR_SEAL_KEY", _text(r"[A-Za-z0-9:/_-]{1,2048}", "a KMS key id or ARN")),
     "reviewer_roles": ("REVIEWER_ROLES", _role_names),
     "operator_roles": ("OPERATOR_ROLES", _role_names),
 }
@@ -136,6 +137,7 @@ class Settings:
     clock: str = "wall"  # "wall": contact time is the real clock; "run": the run's scheduled instant (simulations)
     default_profile: str = "CN"  # the profile of an account that sets none and whose number's country has none
     lender_config: AppConfigRef | None = None  # where the deployed lender configuration is (escalation.service.configuration)
+    operator_seal_key: str = ""  # the HMAC key that seals the operators' events (escalation.aws.seal)
     reviewer_roles: frozenset[str] = frozenset()  # roles whose sessions may decide legal reviews (OperatorCommandsFunction)
     operator_roles: frozenset[str] = frozenset()  # roles whose sessions may pause accounts and enter outcomes by hand
     loaded: frozenset[str] = frozenset()  # the settings read and validated (a handler's needs); the others keep their defaults

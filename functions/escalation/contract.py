@@ -93,6 +93,12 @@ class Principal(_Text):
         return self.split("/")[1]
 
 
+class Seal(_Text):
+    """OperatorCommandsFunction's MAC over the detail, base64 (HMAC-SHA-256: 32 bytes)."""
+
+    pattern, what = re.compile(r"[A-Za-z0-9+/]{43}="), "the operators' seal (base64 HMAC-SHA-256)"
+
+
 class TaskId(_Text):
     pattern, what = re.compile(r"[A-Za-z0-9._:#-]{1,200}"), "a task id as the call task gives it"
 
@@ -306,8 +312,10 @@ class BorrowerEventBase(_Strict, kw_only=True):
     event_id: EventId
     account_id: Id
     occurred_at: Instant
-    # Only on collections.ops events, which only OperatorCommandsFunction may put: the caller it received (check_source).
+    # Only on collections.ops events, which only OperatorCommandsFunction may put: the caller it received (check_source),
+    # and its seal over the detail (escalation.aws.seal), which the ingest verifies before anything is applied.
     principal: Principal | None = None
+    seal: Seal | None = None
 
 
 def _not_before(day: date | None, event: BorrowerEventBase, field: str) -> None:
@@ -587,8 +595,9 @@ def _plain(value: Any) -> Any:
 def as_detail(event: BorrowerEventBase) -> dict[str, Any]:
     """The event as JSON-ready detail again (what parse_event reads): JSON types only (lists, not tuples)."""
     detail = msgspec.json.decode(msgspec.json.encode(event, enc_hook=_plain))
-    if detail.get("principal") is None:
-        detail.pop("principal", None)  # only the operators' events have one; others' entries stay as they were
+    for field in ("principal", "seal"):  # only the operators' events have them; others' details stay as they were
+        if detail.get(field) is None:
+            detail.pop(field, None)
     return detail
 
 
@@ -596,6 +605,7 @@ def to_domain(event: BorrowerEventBase) -> dict[str, Any]:
     """The plain dict escalation.domain.events.apply_event takes (JSON types; no event_id or occurred_at)."""
     detail = as_detail(event)
     del detail["event_id"], detail["occurred_at"]
+    detail.pop("seal", None)  # checked at the door (escalation.service.inbox); not part of what the event says
     return {"type": detail.pop("type"), **detail}
 
 
@@ -638,8 +648,9 @@ def check_source(source: Any, event: BorrowerEventBase) -> None:
         raise ContractError(f"source: {what} must come from the operators' source {OPS_SOURCE}, not {said}")
     if source == OPS_SOURCE and event.principal is None:
         raise ContractError(f"principal: missing; {OPS_SOURCE} events carry the caller OperatorCommandsFunction authenticated")
-    if source != OPS_SOURCE and event.principal is not None:
-        raise ContractError(f"principal: only {OPS_SOURCE} events name an authenticated caller, not {said}")
+    if source != OPS_SOURCE and (event.principal is not None or event.seal is not None):
+        what = "name an authenticated caller" if event.principal is not None else "carry the operators' seal"
+        raise ContractError(f"{'principal' if event.principal is not None else 'seal'}: only {OPS_SOURCE} events {what}, not {said}")
     smoke = isinstance(event, NewAccountEvent) and event.account.product == SMOKE_PRODUCT  # `ops smoke`'s synthetic account
     if source == OPS_SOURCE and event.type not in OPS_TYPES and not smoke:
         raise ContractError(f"source: {OPS_SOURCE} may not put {event.type} (only {', '.join(sorted(OPS_TYPES))}); it comes from {SOURCE}")

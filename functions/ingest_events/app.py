@@ -14,7 +14,7 @@ from escalation.service.inbox import receive
 from escalation.sqs_batch import handle_batch
 
 logger = make_logger()
-NEEDS = ("rejected_events_queue_url", "call_queue_url", "default_profile", "lender_config")
+NEEDS = ("rejected_events_queue_url", "call_queue_url", "default_profile", "lender_config", "operator_seal_key")
 SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 

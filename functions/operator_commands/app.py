@@ -17,7 +17,7 @@ from escalation.observability import observed
 from escalation.service.operator_commands import Refused, caller, commands
 
 logger = make_logger()
-NEEDS = ("borrower_event_bus", "reviewer_roles", "operator_roles")
+NEEDS = ("borrower_event_bus", "operator_seal_key", "reviewer_roles", "operator_roles")
 SETTINGS = Settings.load(*NEEDS)  # at cold start: a missing or malformed variable fails here, named
 
 

@@ -195,6 +195,7 @@ class LocalStack:
         for logical, res in resources_of_type(self.template, "AWS::KMS::Key").items():
             props = resolve(res.get("Properties", {}), self.refs, self.attrs)
             kwargs = {"Description": props["Description"]} if "Description" in props else {}
+            kwargs |= {k: props[k] for k in ("KeySpec", "KeyUsage") if k in props}  # an HMAC key (OperatorSealKey)
             if "KeyPolicy" in props:
                 kwargs["Policy"] = json.dumps(props["KeyPolicy"])
             key = kms.create_key(**kwargs)["KeyMetadata"]

@@ -177,12 +177,16 @@ class Replay:
         return "; ".join(reasons) or None
 
     def _approvals_needed(self, account_id: str) -> int:
-        """The distinct reviewers a referral of this account needs: its effective profile's legal_approvals."""
+        """The approvals the account's waiting review still needs: its profile's legal_approvals, less the people who
+        approved already (at least one: with no review waiting, the function says so)."""
         from escalation.aws import dynamo
+        from escalation.domain import legal
         from escalation.service.context import profile_of
 
         account = dynamo.load(account_id)
-        return profile_of(account).legal_approvals if account is not None else 1
+        if account is None:
+            return 1
+        return max(1, profile_of(account).legal_approvals - len(legal.approvers(account)))
 
     def _effect(self, event: dict[str, Any], instant: datetime) -> str | None:
         """What the event did to the account, in the ingest's words (the account's last event, if it is this one)."""

@@ -27,14 +27,18 @@ def stack():
         yield local
 
 
+FORGED_SEAL = "c2VhbGVkIGJ5IE9wZXJhdG9yQ29tbWFuZHNGdW5jdGk="  # well-formed, not made by the seal key
 # What OperatorCommandsFunction adds to every event it puts as collections.ops: the caller AWS authenticated.
 OPERATOR = "arn:aws:sts::123456789012:assumed-role/collections-OperatorRole/ops.li"
 
 
 def put(stack: LocalStack, detail: dict, detail_type: str | None = None, source: str = "lender.core") -> None:
-    """Put one event on the bus as `source`; from collections.ops with a principal, as only the operators' path puts it."""
+    """Put one event on the bus as `source`; from collections.ops with a principal and sealed, as only the operators'
+    path puts it (escalation.aws.seal, with the stack's OperatorSealKey)."""
     if source == "collections.ops":
-        detail = {"principal": OPERATOR} | detail
+        from escalation.aws import seal
+
+        detail = seal.sealed({"principal": OPERATOR} | detail, stack.refs["OperatorSealKey"])
     bus = stack.refs["BorrowerEventBus"]
     stack.put_events([{"Source": source, "DetailType": detail_type or detail["type"], "Detail": json.dumps(detail), "EventBusName": bus}])
     stack.poll_queues()
@@ -166,6 +170,22 @@ def test_an_event_from_a_source_that_may_not_send_it_is_rejected_and_changes_not
         ),
         (event("payment", "pay-9", amount="1.00", principal=OPERATOR), "lender.core", "principal: only collections.ops events name"),
         (event("hold_placed", "pause-8", reason="paused", principal="ops.li"), "collections.ops", "principal: must be an assumed-role"),
+        # Sent straight to the bus (or the queue) with a principal but without the function's seal: its principal proves nothing.
+        (
+            event("hold_placed", "pause-7", reason="paused", principal=OPERATOR),
+            "collections.ops",
+            "seal: missing; collections.ops events come only",
+        ),
+        (
+            event("hold_placed", "pause-6", reason="paused", principal=OPERATOR, seal="c2VhbGVkIGJ5IE9wZXJhdG9yQ29tbWFuZHNGdW5jdGk="),
+            "collections.ops",
+            "seal: does not verify",
+        ),
+        (
+            event("payment", "pay-8", amount="1.00", seal="c2VhbGVkIGJ5IE9wZXJhdG9yQ29tbWFuZHNGdW5jdGk="),
+            "lender.core",
+            "seal: only collections.ops",
+        ),
     ],
 )
 def test_the_principal_comes_with_the_operators_source_only(stack, detail, source, reason):
@@ -213,3 +233,18 @@ def test_the_operators_source_may_enrol_only_the_smoke_checks_synthetic_account(
     assert dynamo.load("SMOKE-1") is not None and dynamo.load("REAL-1") is None
     [rejected] = stack.queue_messages("RejectedEventsQueue")
     assert rejected["reason"].startswith("source: collections.ops may not put new_account")
+
+
+def test_a_sealed_event_changed_after_sealing_does_not_verify(stack):
+    """The seal covers the whole detail: a principal swapped (or any field changed) after the function sealed it fails."""
+    from escalation.aws import seal
+
+    before = account()
+    sealed = seal.sealed({"principal": OPERATOR} | event("hold_placed", "pause-5", reason="paused"), stack.refs["OperatorSealKey"])
+    forged = sealed | {"principal": "arn:aws:sts::123456789012:assumed-role/collections-OperatorRole/someone.else"}
+    bus = stack.refs["BorrowerEventBus"]
+    stack.put_events([{"Source": "collections.ops", "DetailType": "hold_placed", "Detail": json.dumps(forged), "EventBusName": bus}])
+    stack.poll_queues()
+    assert account() == before
+    [rejected] = stack.queue_messages("RejectedEventsQueue")
+    assert rejected["reason"].startswith("seal: does not verify")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import string
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -171,8 +172,11 @@ def valid_detail(kind: str, account_id: str) -> dict[str, Any]:
     detail |= json.loads(json.dumps(BASE_FIELDS[kind]))
     if kind == "new_account":
         detail["account"]["account_id"] = account_id
-    if default_source(detail) == "collections.ops":  # as OperatorCommandsFunction puts it: with the caller it authenticated
+    if default_source(detail) == "collections.ops":  # as OperatorCommandsFunction puts it: its caller, and sealed
+        from escalation.aws import seal
+
         detail["principal"] = "arn:aws:sts::123456789012:assumed-role/collections-ReviewerRole/li.wei"
+        return seal.sealed(detail, os.environ["OPERATOR_SEAL_KEY"])
     return detail
 
 

@@ -115,6 +115,8 @@ def test_an_approval_for_an_account_with_no_review_is_refused(stack, reviewer):
         ({"type": "legal_decision", "account_id": "NOBODY", "decision": "approve"}, 404, "account_id: unknown account 'NOBODY'"),
         ({"type": "legal_decision", "account_id": "OPS-2", "decision": "maybe"}, 400, "decision"),
         ([], 400, "body: expected a command or a list of 1 to 10"),
+        ({}, 400, "type: expected one of payment, "),  # a bad command is a 400 naming the field, before any role check
+        ({"type": "legal_decision", "account_id": "OPS-2", "decision": "approve", "seal": "x"}, 400, "seal: set from"),
     ],
 )
 def test_bad_commands_are_refused_with_the_reason(stack, reviewer, body, status, reason):
@@ -145,3 +147,14 @@ def test_only_post_is_a_command(stack, operator):
 def _url_event(body: str, principal: str) -> dict:
     context = {"http": {"method": "POST", "path": "/"}, "authorizer": {"iam": {"userArn": principal}}}
     return {"version": "2.0", "rawPath": "/", "requestContext": context, "body": body, "isBase64Encoded": False}
+
+
+def test_a_retried_command_is_one_event_and_ids_live_in_the_callers_namespace(stack, operator):
+    """The CLI's own event id, retried after a timeout, is the same event (the ingest keeps one); the same id from
+    another person, or one the core system uses, is another event: a caller cannot take someone else's id."""
+    command = {"type": "hold_placed", "account_id": "OPS-1", "reason": "paused", "event_id": "ops-cli-42"}
+    first = send(stack, command, operator)[1]["events"][0]["event_id"]
+    again = send(stack, command, operator)[1]["events"][0]["event_id"]
+    other = send(stack, command, stack.session_of("OperatorRole", "ops.bob"))[1]["events"][0]["event_id"]
+    assert first == again != other and first.startswith("ops-") and first != "ops-cli-42"
+    assert sum(1 for e in applied_events("OPS-1") if e.event_id == first) == 1

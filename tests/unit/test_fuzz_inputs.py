@@ -56,6 +56,7 @@ BASE = {
     "account_id": "A-1",
     "occurred_at": OCCURRED_AT,
     "principal": "arn:aws:sts::123456789012:assumed-role/Reviewer/li.wei",
+    "seal": "c2VhbGVkIGJ5IE9wZXJhdG9yQ29tbWFuZHNGdW5jdGk=",
 }
 ACCOUNT = {
     "account_id": "A-1",
@@ -106,6 +107,8 @@ PRINCIPALS = st.sampled_from(
         7,
     ]
 )
+# Not a base64 HMAC-SHA-256: short, long, not base64, empty, a number.
+SEALS = st.sampled_from(["c2VhbA==", "A" * 44, "!" * 43 + "=", "", 7, "c2VhbGVkIGJ5IE9wZXJhdG9yQ29tbWFuZHNGdW5jdGlvbi4"])
 # What each field holds, for drawing values it cannot hold.
 KIND = {
     "event_id": "event_id",
@@ -121,7 +124,7 @@ KIND = {
     "outcome": "enum",
     "decision": "enum",
     "reason": "enum",
-    "reviewer": "name",
+    "reviewer": "optional_name",
     "requested_by": "optional_name",
     "account": "account",
     "phone": "phone",
@@ -130,6 +133,7 @@ KIND = {
     "text": "reply_text",
     "manual": "optional_bool",
     "principal": "principal",
+    "seal": "seal",
 }
 ACCOUNT_KIND = {
     "account_id": "id",
@@ -460,6 +464,7 @@ def bad_value(kind: str, allowed: tuple[Any, ...] = ()) -> st.SearchStrategy[Any
         "bool": lambda: BOOLS,
         "optional_bool": lambda: BOOLS.filter(lambda v: v is not None),
         "principal": lambda: PRINCIPALS,
+        "seal": lambda: SEALS,
     }[kind]()
 
 

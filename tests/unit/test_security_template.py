@@ -17,6 +17,7 @@ from sim.local import iam
 from sim.local.template import ROOT, TEMPLATE, load_template, resources_of_type
 
 KEY = "EncryptionKey"
+SEAL_KEY = "OperatorSealKey"  # the HMAC key that seals the operators' events (escalation.aws.seal)
 DECRYPT, DATA_KEY = ("kms:Decrypt", KEY), ("kms:GenerateDataKey", KEY)
 ACCOUNTS_RW = {("dynamodb:GetItem", "AccountsTable"), ("dynamodb:UpdateItem", "AccountsTable")}
 RECORD = ("dynamodb:PutItem", "ContactsTable")  # the audit record: conditional put of a new key
@@ -55,6 +56,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("sqs:SendMessage", "CallQueue"),  # a borrower's reply for an agent
         ("states:SendTaskSuccess", REVIEW),
         ("states:SendTaskFailure", REVIEW),
+        ("kms:VerifyMac", SEAL_KEY),  # the operators' seal on a collections.ops event
         DECRYPT,
         DATA_KEY,
     }
@@ -142,7 +144,12 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         for group in ("SmsDeliveryLogGroup", "SmsDeliveryFailureLogGroup")
     },
     # operator_commands.commands: the account a command is about, then the command on the bus as collections.ops.
-    "OperatorCommandsFunction": {("dynamodb:GetItem", "AccountsTable"), ("events:PutEvents", "BorrowerEventBus"), DECRYPT},
+    "OperatorCommandsFunction": {
+        ("dynamodb:GetItem", "AccountsTable"),
+        ("events:PutEvents", "BorrowerEventBus"),
+        ("kms:GenerateMac", SEAL_KEY),
+        DECRYPT,
+    },
     # People (issue 19): reviewers read what they decide and decide through OperatorCommandsFunction's URL, nothing else.
     "ReviewerRole": STACK_LOOKUP
     | {
@@ -150,6 +157,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("states:DescribeExecution", f"{REVIEW}:execution:*"),
         ("dynamodb:GetItem", "AccountsTable"),
         ("lambda:InvokeFunctionUrl", "OperatorCommandsFunction"),
+        ("lambda:InvokeFunction", "OperatorCommandsFunction"),  # only via the URL (test_people_reach_...)
         DECRYPT,
     },
     # Operators: read accounts, their audit entries and the runs; start, redrive runs (ops smoke, runs redrive); the rest
@@ -167,6 +175,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("states:DescribeExecution", "DailyRunStateMachine:execution:*"),
         ("states:RedriveExecution", "DailyRunStateMachine:execution:*"),
         ("lambda:InvokeFunctionUrl", "OperatorCommandsFunction"),
+        ("lambda:InvokeFunction", "OperatorCommandsFunction"),
         DECRYPT,
     },
     # inbound.forward: the accounts that carry the replying number, one sms_reply event each on the bus.
@@ -289,7 +298,7 @@ def wildcard_actions(template) -> list[tuple[str, str]]:
     """Allow statements whose actions use a wildcard, except the key policy's account-root statement."""
     found = []
     for owner, statement in iam.all_allow_statements(template):
-        if owner == KEY and statement.get("Sid") == "AccountAdministersTheKeyThroughIam":
+        if owner in (KEY, SEAL_KEY) and statement.get("Sid") == "AccountAdministersTheKeyThroughIam":
             continue
         found += [(owner, a) for a in iam._listed(statement["Action"]) if "*" in a]
     return found
@@ -421,8 +430,11 @@ def test_only_the_releaser_reads_the_sms_outbox_and_only_the_senders_poll_the_se
 
 
 def test_roles_may_use_the_key_only_to_decrypt_and_generate_data_keys(template):
+    """And the seal key: only the operators' path makes seals, only the ingest verifies them."""
+    seals = {(role, a) for role in iam.roles(template) for a, r in iam.grants(template, role) if r == SEAL_KEY}
+    assert seals == {("OperatorCommandsFunction", "kms:GenerateMac"), ("IngestEventsFunction", "kms:VerifyMac")}
     for role in iam.roles(template):
-        kms = {(a, r) for a, r in iam.grants(template, role) if a.startswith("kms:")}
+        kms = {(a, r) for a, r in iam.grants(template, role) if a.startswith("kms:") and r != SEAL_KEY}
         assert kms <= {DECRYPT, DATA_KEY}, role
     for function in resources_of_type(template, "AWS::Serverless::Function"):
         assert DECRYPT in iam.grants(template, function), f"{function}: its environment is encrypted with the key"
@@ -713,6 +725,9 @@ def test_people_reach_the_operators_path_signed_and_as_themselves(template):
         }
         [invoke] = [s for s in iam.statements(template, role) if s["Action"] == "lambda:InvokeFunctionUrl"]
         assert invoke["Condition"] == {"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}}
+        # Since October 2025 a function URL also needs lambda:InvokeFunction: granted only via the URL, never directly.
+        [direct] = [s for s in iam.statements(template, role) if s["Action"] == "lambda:InvokeFunction"]
+        assert direct["Condition"] == {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
     for parameter in ("ExtraReviewerRoles", "ExtraOperatorRoles"):
         pattern = re.compile(template["Parameters"][parameter]["AllowedPattern"])
         assert pattern.fullmatch("") and pattern.fullmatch("AWSReservedSSO_Reviewer_0123abcd LegalTeam")

@@ -15,23 +15,22 @@ by this person).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..aws import dynamo, events_bus
+from ..aws import dynamo, events_bus, seal
 from ..config import Settings
-from ..contract import OPS_SOURCE, BorrowerEventBase, ContractError, Principal, as_detail, check_source, parse_event
+from ..contract import EVENT_MODELS, OPS_SOURCE, BorrowerEventBase, ContractError, Principal, as_detail, check_source, parse_event
 from ..domain import legal
 from ..domain.model import Account
 from .context import profile_of
 
-REVIEWERS_DO = frozenset({"legal_decision"})
-# Every other type collections.ops may put (escalation.contract.OPS_TYPES, and ops smoke's new_account).
-CALLER_FIELDS = ("principal",)  # set here, never by the caller
-SIMULATED_FIELDS = ("occurred_at",)  # the caller's, in a simulation only (its clock); else this function's clock
+REVIEWERS_DO = frozenset({"legal_decision"})  # the operators' roles put every other type collections.ops may
+CALLER_FIELDS = ("principal", "seal")  # set here, never by the caller
 
 
 class Refused(Exception):
@@ -94,7 +93,7 @@ def commands(body: Any, principal: Principal, now: datetime, settings: Settings)
     if not 1 <= len(items) <= MAX_COMMANDS:
         raise Refused(400, f"body: expected a command or a list of 1 to {MAX_COMMANDS}")
     events = [_event(item, f"[{n}] " if isinstance(raw, list) else "", principal, now, settings) for n, item in enumerate(items)]
-    events_bus.put(settings.borrower_event_bus, OPS_SOURCE, [as_detail(e) for e in events])
+    events_bus.put(settings.borrower_event_bus, OPS_SOURCE, [seal.sealed(as_detail(e), settings.operator_seal_key) for e in events])
     return [Accepted(e.event_id, str(principal), e.type, e.account_id) for e in events]
 
 
@@ -105,9 +104,11 @@ def _event(raw: Any, where: str, principal: Principal, now: datetime, settings: 
         if name in raw:
             raise Refused(400, f"{where}{name}: set from the caller AWS authenticated, never given")
     kind = raw.get("type")
-    authorize(principal, kind if isinstance(kind, str) else "", settings)
+    if not isinstance(kind, str) or kind not in EVENT_MODELS:
+        raise Refused(400, f"{where}type: expected one of {', '.join(EVENT_MODELS)}")
+    authorize(principal, kind, settings)
     at = raw.get("occurred_at") if settings.clock == "run" and "occurred_at" in raw else now.astimezone(UTC).isoformat()
-    detail = raw | {"event_id": raw.get("event_id") or f"ops-{uuid.uuid4().hex}", "occurred_at": at, "principal": str(principal)}
+    detail = raw | {"event_id": event_id(principal, raw.get("event_id")), "occurred_at": at, "principal": str(principal)}
     try:
         event = parse_event(detail)
         check_source(OPS_SOURCE, event)
@@ -118,12 +119,23 @@ def _event(raw: Any, where: str, principal: Principal, now: datetime, settings: 
     return event
 
 
+def event_id(principal: Principal, given: Any) -> str:
+    """The event's id: the caller's own id for the command (a retry sends the same) behind the caller's namespace (a
+    digest of its ARN), so that a retried command is one event and no caller can take an id another sender (the core
+    system, another person) uses. The caller's ids keep their order (an outcome before the promise made in it)."""
+    if not isinstance(given, str) or not given:
+        return f"ops-{uuid.uuid4().hex}"
+    namespace = hashlib.sha256(str(principal).encode()).hexdigest()[:12]
+    return f"ops-{namespace}-{given}"
+
+
 def _check_account(account: Account | None, detail: dict[str, Any], principal: Principal) -> None:
-    """What the account must be for the command (the ingest checks again when it applies the event)."""
+    """What the account must be for the command (the ingest checks again when it applies the event). A command the
+    account has seen already (a retry) passes: the ingest takes it as the duplicate it is."""
     account_id = detail["account_id"]
     if account is None:
         raise Refused(404, f"account_id: unknown account {account_id!r}")
-    if detail["type"] != "legal_decision":
+    if detail["type"] != "legal_decision" or detail["event_id"] in account.events_seen:
         return
     if not legal.waiting(account):
         raise Refused(409, f"account_id: no legal review is waiting for a decision on {account_id}")
