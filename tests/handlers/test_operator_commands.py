@@ -158,3 +158,17 @@ def test_a_retried_command_is_one_event_and_ids_live_in_the_callers_namespace(st
     other = send(stack, command, stack.session_of("OperatorRole", "ops.bob"))[1]["events"][0]["event_id"]
     assert first == again != other and first.startswith("ops-") and first != "ops-cli-42"
     assert sum(1 for e in applied_events("OPS-1") if e.event_id == first) == 1
+
+
+def test_a_decision_on_a_review_still_opening_is_refused_rather_than_accepted_and_then_rejected(stack, reviewer):
+    """The review's workflow parks its token moments after the review opens; the ingest refuses a decision before that,
+    so the function says so at once instead of answering 202 for an event the ingest will reject."""
+    from escalation.aws import dynamo
+
+    dynamo.AccountItem("OPS-2").update(actions=[dynamo.AccountItem.legal_state.set("pending")])
+    try:
+        status, body = send(stack, {"type": "legal_decision", "account_id": "OPS-2", "decision": "approve"}, reviewer)
+        assert status == 409 and "its workflow has not parked its token yet" in body["reason"]
+        assert stack.queue_messages("RejectedEventsQueue") == []  # nothing was put
+    finally:
+        dynamo.AccountItem("OPS-2").update(actions=[dynamo.AccountItem.legal_state.remove()])

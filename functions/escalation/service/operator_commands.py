@@ -139,6 +139,10 @@ def _check_account(account: Account | None, detail: dict[str, Any], principal: P
         return
     if not legal.waiting(account):
         raise Refused(409, f"account_id: no legal review is waiting for a decision on {account_id}")
+    if dynamo.legal_token(account_id) is None:  # the review has just opened: the ingest would refuse the decision
+        raise Refused(
+            409, f"account_id: the review of {account_id} is opening (its workflow has not parked its token yet); try again shortly"
+        )
     if legal.approved(account, profile_of(account)):
         raise Refused(409, f"account_id: the review of {account_id} is already approved (the referral waits for a promise to pay)")
     if detail["decision"] == "approve":
