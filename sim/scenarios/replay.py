@@ -157,8 +157,11 @@ class Replay:
 
         reviewing = detail["type"] == "legal_decision"
         if principal is not None:
-            role = Principal.parse(principal).role
-            self.stack.admit_roles(reviewers={role}) if reviewing else self.stack.admit_roles(operators={role})
+            try:
+                role = Principal.parse(principal).role
+                self.stack.admit_roles(reviewers={role}) if reviewing else self.stack.admit_roles(operators={role})
+            except ValueError:
+                pass  # not a role's session (an IAM user): the function refuses it, with the reason
             callers = [principal]
         elif reviewing and detail.get("reviewer"):  # a named reviewer (the lab's lab-1, lab-2...): that one person
             callers = [self.stack.session_of("ReviewerRole", re.sub(r"[^A-Za-z0-9+=,.@_-]", "-", detail["reviewer"])[:64].ljust(2, "-"))]

@@ -63,6 +63,7 @@ ALICE = "arn:aws:sts::123456789012:assumed-role/CollectionsReviewer/alice"
 ALICE_SSO = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Reviewer_0123abcd/alice"
 BOB = "arn:aws:sts::123456789012:assumed-role/CollectionsReviewer/bob"
 CAROL = "arn:aws:sts::123456789012:assumed-role/CollectionsOperator/carol"
+IAM_USER = "arn:aws:iam::123456789012:user/carol"
 SECOND_DECISION_AT, THIRD_DECISION_AT = "2026-03-03T07:00:00Z", "2026-03-03T08:00:00Z"
 
 
@@ -198,6 +199,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                 "principal": CAROL,
                 "requested_by": "ops desk",
             },
+            # An IAM user, not a role's session: the operators' path refuses it at run time, with the reason.
+            {"at": "2026-03-02T06:00:00Z", "type": "hold_lifted", "account_id": "PAUSED", "reason": "paused", "principal": IAM_USER},
         ],
     ),
     "new_account": scenario(
@@ -499,6 +502,9 @@ def test_every_operator_action_is_in_the_audit_archive_with_the_authenticated_pr
     assert [a["at"] for a in actions] == sorted(a["at"] for a in actions)  # oldest first
     assert all(a["principal"] for a in actions)
     assert run.after("PAUSED", ENROLL_AT) == []
+    [refused] = run.notes("PAUSED", "hold_lifted")  # an IAM user's resumption: refused, so the pause holds
+    assert refused.startswith(f"rejected: principal: {IAM_USER} must be an assumed-role session ARN")
+    assert [a["type"] for a in actions if a["account_id"] == "PAUSED"] == ["hold_placed"]
 
 
 # ---------------------------------------------------------------------- new_account

@@ -253,6 +253,16 @@ def test_a_scenario_is_refused_for_anything_the_contract_refuses(change, where, 
     assert reason in message, message
 
 
+@pytest.mark.parametrize("principal", ["li.wei", "", 7, "arn:aws:sts::123:assumed-role/r/li", "arn:aws:s3:::bucket"])
+def test_a_principal_that_is_not_an_aws_principal_arn_is_refused_before_anything_runs(principal):
+    def change(r):
+        r["events"][0].update(source="collections.ops", type="hold_placed", reason="paused", principal=principal)
+        del r["events"][0]["amount"]
+
+    message = refused(scenario(change))
+    assert message.startswith("x.json: events[0].principal: must be an AWS principal ARN"), message
+
+
 def test_an_event_may_name_its_sender_and_the_caller_aws_authenticated():
     def change(r):
         r["events"][0].update(source="collections.ops", principal="arn:aws:sts::123456789012:assumed-role/reviewer/li.wei")
