@@ -262,7 +262,7 @@ PHASES = (
     ("decide", "escalation.service.runs", "decide"),
     ("next check", "escalation.service.runs", "next_check"),
     ("reschedule (the write's expression)", "escalation.aws.dynamo", "reschedule"),
-    ("claims of calls and visits", "escalation.service.runs", "claim_and_write_tasks"),
+    ("claims of calls and visits", "escalation.service.queued", "claim_and_queue"),
     ("emit (metrics, JSON)", "escalation.service.runs", "_emit"),
 )
 
