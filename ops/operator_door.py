@@ -41,6 +41,15 @@ def _answer(status: int, text: str) -> dict[str, Any]:
     return body
 
 
+def _post(request: urllib.request.Request) -> dict[str, Any]:
+    """Send the request; the answer (accepted) or DoorRefused (refused), whatever its HTTP status."""
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - the function's URL, or localhost
+            return _answer(response.status, response.read().decode())
+    except urllib.error.HTTPError as error:
+        return _answer(error.code, error.read().decode(errors="replace"))
+
+
 @dataclass
 class SignedUrlDoor:
     """A deployed stack: a SigV4-signed POST to the function URL with the session's credentials."""
@@ -58,12 +67,7 @@ class SignedUrlDoor:
         if credentials is None:
             raise DoorRefused("no AWS credentials: sign in (aws sso login, or a profile that assumes the reviewers' or operators' role)")
         SigV4Auth(credentials.get_frozen_credentials(), "lambda", self.session.region_name).add_auth(request)
-        prepared = urllib.request.Request(self.url, data=data, headers=dict(request.headers), method="POST")  # noqa: S310 - the stack's https URL
-        try:
-            with urllib.request.urlopen(prepared, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-                return _answer(response.status, response.read().decode())
-        except urllib.error.HTTPError as error:
-            return _answer(error.code, error.read().decode(errors="replace"))
+        return _post(urllib.request.Request(self.url, data=data, headers=dict(request.headers), method="POST"))  # noqa: S310 - https
 
 
 def local_caller(sts: Any, resources: dict[str, str], command: Any, person: str | None = None) -> str:
@@ -93,12 +97,7 @@ class LocalDoor:
     def send(self, command: Any) -> dict[str, Any]:
         caller = local_caller(self.session.client("sts", endpoint_url=self.endpoint_url), self.resources, command, self.person)
         data = json.dumps({"command": command, "caller": caller}).encode()
-        request = urllib.request.Request(f"{self.control_url}/operator-command", data=data, method="POST")  # noqa: S310 - localhost
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-                return _answer(response.status, response.read().decode())
-        except urllib.error.HTTPError as error:
-            return _answer(error.code, error.read().decode(errors="replace"))
+        return _post(urllib.request.Request(f"{self.control_url}/operator-command", data=data, method="POST"))  # noqa: S310 - localhost
 
 
 @dataclass

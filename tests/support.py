@@ -199,6 +199,12 @@ def iam_requests(service: str, operation: str, params: dict[str, Any], named: di
     return [(f"{service}:{operation}", "?")]
 
 
+def resource_names(stack: Any) -> dict[str, str]:
+    """Physical name, URL, id or ARN -> the template's logical id, for every resource of a LocalStack (iam_requests)."""
+    named = {str(physical): logical for logical, physical in stack.refs.items() if logical in stack.template["Resources"]}
+    return named | {str(value): logical for (logical, attr), value in stack.attrs.items() if attr == "Arn"}
+
+
 @contextmanager
 def cli_calls(stack: Any) -> Iterator[list[tuple[str, str]]]:
     """The AWS calls the ops CLI makes itself while it runs a command, as (IAM action, resource) pairs: on this thread,
@@ -210,8 +216,7 @@ def cli_calls(stack: Any) -> Iterator[list[tuple[str, str]]]:
     from sim.local.stack import LocalStack
 
     calls: list[tuple[str, str]] = []
-    named = {str(physical): logical for logical, physical in stack.refs.items() if logical in stack.template["Resources"]}
-    named |= {str(value): logical for (logical, attr), value in stack.attrs.items() if attr == "Arn"}
+    named = resource_names(stack)
     make_api_call, call_handler, run, me = BaseClient._make_api_call, LocalStack.call_handler, cli.run, threading.get_ident()
     state = {"command": 0, "function": 0}
 

@@ -648,9 +648,9 @@ def check_source(source: Any, event: BorrowerEventBase) -> None:
         raise ContractError(f"source: {what} must come from the operators' source {OPS_SOURCE}, not {said}")
     if source == OPS_SOURCE and event.principal is None:
         raise ContractError(f"principal: missing; {OPS_SOURCE} events carry the caller OperatorCommandsFunction authenticated")
-    if source != OPS_SOURCE and (event.principal is not None or event.seal is not None):
-        what = "name an authenticated caller" if event.principal is not None else "carry the operators' seal"
-        raise ContractError(f"{'principal' if event.principal is not None else 'seal'}: only {OPS_SOURCE} events {what}, not {said}")
+    for field, what in (("principal", "name an authenticated caller"), ("seal", "carry the operators' seal")):
+        if source != OPS_SOURCE and getattr(event, field) is not None:
+            raise ContractError(f"{field}: only {OPS_SOURCE} events {what}, not {said}")
     smoke = isinstance(event, NewAccountEvent) and event.account.product == SMOKE_PRODUCT  # `ops smoke`'s synthetic account
     if source == OPS_SOURCE and event.type not in OPS_TYPES and not smoke:
         raise ContractError(f"source: {OPS_SOURCE} may not put {event.type} (only {', '.join(sorted(OPS_TYPES))}); it comes from {SOURCE}")

@@ -141,7 +141,7 @@ def _control(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": f"no such path {self.path}"})
                 return
             try:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                body = self._body()
                 through = date.fromisoformat(body["date"]) if body.get("date") else None
                 self._send(200, {"days": server.advance(through)})
             except (ValueError, KeyError) as exc:
@@ -150,7 +150,7 @@ def _control(server: LocalServer) -> type[BaseHTTPRequestHandler]:
         def _operator_command(self) -> None:
             """OperatorCommandsFunction's URL, locally: the ops CLI sends the command and the caller STS named."""
             try:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                body = self._body()
                 command, caller = body["command"], body["caller"]
             except (ValueError, KeyError) as exc:
                 self._send(400, {"status": "refused", "reason": f"body: expected command and caller ({exc})"})
@@ -158,6 +158,9 @@ def _control(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             with server.lock:
                 answer = server.stack.operator_command(command, caller)
             self._send(answer["statusCode"], answer["body"])
+
+        def _body(self) -> Any:
+            return json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
 
         def _send(self, status: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()

@@ -68,6 +68,12 @@ class _Context:
         return 60_000
 
 
+def function_url_event(body: str, caller: str | None, method: str = "POST") -> dict[str, Any]:
+    """A function URL's request (payload 2.0) with AWS_IAM auth, as Lambda hands it over: the caller's ARN in the context."""
+    context = {"http": {"method": method, "path": "/"}, "authorizer": {"iam": {"userArn": caller or "", "accountId": ACCOUNT}}}
+    return {"version": "2.0", "rawPath": "/", "requestContext": context, "body": body, "isBase64Encoded": False}
+
+
 @dataclass
 class LocalStack:
     name: str = "local"
@@ -334,9 +340,7 @@ class LocalStack:
     def operator_command(self, body: dict[str, Any], principal: str | None) -> dict[str, Any]:
         """Call OperatorCommandsFunction as its function URL would (AWS_IAM): the caller's ARN as Lambda passes it,
         the command as the body. Returns the function's answer: {"statusCode", "body" (parsed)}."""
-        context = {"http": {"method": "POST", "path": "/"}, "authorizer": {"iam": {"userArn": principal or "", "accountId": ACCOUNT}}}
-        event = {"version": "2.0", "rawPath": "/", "requestContext": context, "body": json.dumps(body), "isBase64Encoded": False}
-        answer = self.call_handler("OperatorCommandsFunction", event)
+        answer = self.call_handler("OperatorCommandsFunction", function_url_event(json.dumps(body), principal))
         return {"statusCode": answer["statusCode"], "body": json.loads(answer["body"])}
 
     def _create_lender_config(self) -> None:

@@ -158,8 +158,11 @@ class Replay:
         reviewing = detail["type"] == "legal_decision"
         if principal is not None:
             try:
-                role = Principal.parse(principal).role
-                self.stack.admit_roles(reviewers={role}) if reviewing else self.stack.admit_roles(operators={role})
+                role = {Principal.parse(principal).role}
+                if reviewing:
+                    self.stack.admit_roles(reviewers=role)
+                else:
+                    self.stack.admit_roles(operators=role)
             except ValueError:
                 pass  # not a role's session (an IAM user): the function refuses it, with the reason
             callers = [principal]

@@ -20,7 +20,7 @@ from botocore.client import BaseClient
 from sim.local import iam
 from sim.local.stack import LocalStack
 from sim.local.template import load_template, resources_of_type
-from tests.support import iam_requests
+from tests.support import iam_requests, resource_names
 
 LATE_DUE, FIELD_DUE = "2026-01-02", "2026-02-01"  # D+58 and D+28 on 2026-03-01: legal review and field visit are near
 REFUSE_TWICE = [("2026-03-01T00:30:00Z", "refused"), ("2026-03-01T00:40:00Z", "refused")]
@@ -132,8 +132,7 @@ def observed(tmp_path_factory) -> dict[str, list[tuple[str, str, str]]]:
     finally:
         patch.undo()
     (stack,) = stacks
-    named = {str(physical): logical for logical, physical in stack.refs.items() if logical in stack.template["Resources"]}
-    named |= {str(value): logical for (logical, attr), value in stack.attrs.items() if attr == "Arn"}
+    named = resource_names(stack)
     out: dict[str, list[tuple[str, str, str]]] = defaultdict(list, {function: [] for function in invoked})
     for function, service, operation, params in calls:
         out[function] += [(action, resource, operation) for action, resource in iam_requests(service, operation, params, named)]

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sim.local.stack import function_url_event
 from tests.support import enroll
 
 AT = datetime(2026, 3, 1, 6, tzinfo=UTC)
@@ -123,7 +124,9 @@ def test_bad_commands_are_refused_with_the_reason(stack, reviewer, body, status,
     import json
 
     before = state("OPS-2")
-    answer = stack.call_handler("OperatorCommandsFunction", _url_event(json.dumps(body) if not isinstance(body, str) else body, reviewer))
+    answer = stack.call_handler(
+        "OperatorCommandsFunction", function_url_event(json.dumps(body) if not isinstance(body, str) else body, reviewer)
+    )
     stack.poll_queues()
     assert answer["statusCode"] == status and reason in json.loads(answer["body"])["reason"]
     assert state("OPS-2") == before
@@ -140,13 +143,7 @@ def test_a_list_of_commands_is_put_whole_or_not_at_all(stack, operator):
 
 
 def test_only_post_is_a_command(stack, operator):
-    event = _url_event("{}", operator) | {"requestContext": {"http": {"method": "GET"}, "authorizer": {"iam": {"userArn": operator}}}}
-    assert stack.call_handler("OperatorCommandsFunction", event)["statusCode"] == 405
-
-
-def _url_event(body: str, principal: str) -> dict:
-    context = {"http": {"method": "POST", "path": "/"}, "authorizer": {"iam": {"userArn": principal}}}
-    return {"version": "2.0", "rawPath": "/", "requestContext": context, "body": body, "isBase64Encoded": False}
+    assert stack.call_handler("OperatorCommandsFunction", function_url_event("{}", operator, method="GET"))["statusCode"] == 405
 
 
 def test_a_retried_command_is_one_event_and_ids_live_in_the_callers_namespace(stack, operator):

@@ -18,13 +18,23 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ..aws import dynamo, events_bus, seal
 from ..config import Settings
-from ..contract import EVENT_MODELS, OPS_SOURCE, BorrowerEventBase, ContractError, Principal, as_detail, check_source, parse_event
+from ..contract import (
+    EVENT_MODELS,
+    OPS_SOURCE,
+    BorrowerEventBase,
+    ContractError,
+    LegalDecisionEvent,
+    Principal,
+    as_detail,
+    check_source,
+    parse_event,
+)
 from ..domain import legal
 from ..domain.model import Account
 from .context import profile_of
@@ -49,12 +59,7 @@ class Accepted:
     account_id: str
 
     def as_response(self) -> dict[str, Any]:
-        return {
-            "event_id": self.event_id,
-            "principal": self.principal,
-            "type": self.type,
-            "account_id": self.account_id,
-        }
+        return asdict(self)
 
 
 def caller(user_arn: Any) -> Principal:
@@ -115,7 +120,7 @@ def _event(raw: Any, where: str, principal: Principal, now: datetime, settings: 
     except ContractError as exc:
         raise Refused(400, f"{where}{exc}") from None
     if event.type != "new_account":
-        _check_account(dynamo.load(event.account_id), as_detail(event), principal)
+        _check_account(dynamo.load(event.account_id), event, principal, now)
     return event
 
 
@@ -129,13 +134,13 @@ def event_id(principal: Principal, given: Any) -> str:
     return f"ops-{namespace}-{given}"
 
 
-def _check_account(account: Account | None, detail: dict[str, Any], principal: Principal) -> None:
+def _check_account(account: Account | None, event: BorrowerEventBase, principal: Principal, now: datetime) -> None:
     """What the account must be for the command (the ingest checks again when it applies the event). A command the
     account has seen already (a retry) passes: the ingest takes it as the duplicate it is."""
-    account_id = detail["account_id"]
+    account_id = event.account_id
     if account is None:
         raise Refused(404, f"account_id: unknown account {account_id!r}")
-    if detail["type"] != "legal_decision" or detail["event_id"] in account.events_seen:
+    if not isinstance(event, LegalDecisionEvent) or event.event_id in account.events_seen:
         return
     if not legal.waiting(account):
         raise Refused(409, f"account_id: no legal review is waiting for a decision on {account_id}")
@@ -145,8 +150,8 @@ def _check_account(account: Account | None, detail: dict[str, Any], principal: P
         )
     if legal.approved(account, profile_of(account)):
         raise Refused(409, f"account_id: the review of {account_id} is already approved (the referral waits for a promise to pay)")
-    if detail["decision"] == "approve":
+    if event.decision == "approve":
         try:  # the domain's own rule: a person counts once, whatever role they approve through
-            legal.approve(account, str(principal), datetime.now(UTC))
+            legal.approve(account, str(principal), now)
         except legal.LegalError as exc:
             raise Refused(409, str(exc)) from None
